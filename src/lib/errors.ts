@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   EXTRACTION_SCHEMA_NOT_FOUND: { status: 404, title: 'Extraction schema not found' },
   BOOKING_SHEET_NOT_FOUND: { status: 404, title: 'Booking sheet not found' },
   JOB_NOT_FOUND: { status: 404, title: 'Job not found' },
+  BLOB_NOT_FOUND: { status: 404, title: 'Stored file not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
   // 409 / 412 / 413 / 415 / 416 / 422 / 428 / 429
