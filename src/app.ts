@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config/config.js';
+import { loggerOptions } from './lib/logger.js';
+import { ProblemSchema } from './lib/http-schemas.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { requestContextPlugin, genRequestId } from './plugins/request-context.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { healthPlugin } from './plugins/health.js';
+import { httpHygienePlugin } from './plugins/http-hygiene.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { createServices, type Services, type ServiceOverrides } from './services.js';
+import { registerModules } from './modules/index.js';
+import { SERVICE_VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export type App = FastifyInstance;
+
+export interface BuildAppOptions extends ServiceOverrides {
+  /** Pre-built services (tests share one set across apps to prove cross-instance behaviour). */
+  services?: Services;
+  /** Extra pino options (tests capture log lines through a stream). */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * Builds the whole HTTP application for a configuration. Tests call this and use `inject`;
+ * `main.ts` calls it and listens. Closing the app closes what createServices opened.
+ */
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
+  const services = options.services ?? (await createServices(config, options));
+  const ownsServices = options.services === undefined;
+  const logger = loggerOptions(config);
+  const app = Fastify({
+    ...(options.logStream ? { logger: { ...logger, transport: undefined, stream: options.logStream } } : { logger }),
+    genReqId: genRequestId,
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    connectionTimeout: 0,
+    trustProxy: config.server.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.server.headersTimeout = config.server.headersTimeoutMs;
+  app.decorate('services', services);
+  app.addSchema(ProblemSchema);
+  if (ownsServices) app.addHook('onClose', async () => services.close());
+
+  await app.register(errorsPlugin);
+  await app.register(requestContextPlugin);
+  await app.register(metricsPlugin, { registry: services.metrics, enabled: config.metrics.enabled });
+  await app.register(httpHygienePlugin, {
+    corsOrigins: config.server.corsOrigins,
+    maxEventLoopDelayMs: config.overload.maxEventLoopDelayMs,
+    maxHeapUsedBytes: config.overload.maxHeapUsedBytes,
+  });
+  await app.register(openApiPlugin, { version: SERVICE_VERSION, docsEnabled: config.server.docsEnabled, tokenUrl: '/api/v1/auth/token' });
+  await app.register(healthPlugin, { checks: () => services.healthChecks(), timeoutMs: config.health.checkTimeoutMs });
+  await registerModules(app, services);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,72 @@
+import type { RulesDocument } from './document.js';
+import { cleanSpanText, isInToc } from './document.js';
+
+/**
+ * Defined terms. Credit agreements define their vocabulary in Article I as paragraphs that open
+ * with the quoted term: `"Business Day" means ...`, `“Maturity Date” shall mean ...`,
+ * `"Closing Date" has the meaning specified in Section 4.01`. A definition runs until the next one
+ * starts (or a new Section/Article heading), which is how the verbatim text is cut out.
+ */
+export interface Definition {
+  term: string;
+  /** Joined offsets of the whole definition, from the opening quote. */
+  start: number;
+  end: number;
+  /** Offset where the text after "means" starts. */
+  bodyStart: number;
+  /** Clean text (running headers/footers removed, whitespace collapsed). */
+  text: string;
+}
+
+// Why line-anchored: a quoted term in the middle of a sentence ("the "Borrower") is a use or an
+// inline definition, not an Article I entry. A sentence end before the quote is accepted too, for
+// text that lost its line breaks in PDF extraction.
+const DEFINITION_START =
+  /(?:^|\n|[.;]\s{1,4})[ \t]*["“]([A-Z0-9][^"“”\n]{0,90}?)["”]\s*(?:,\s*)?(?:shall\s+mean|means|mean|shall\s+have\s+the\s+meaning|has\s+the\s+meaning|have\s+the\s+meanings?|:)/g;
+// A heading ends the last definition: "Section 1.02 Other Interpretive Provisions." or "ARTICLE II".
+// A wrapped line that merely starts with a cross-reference ("Section 2.14 shall apply") is not a
+// heading, so the title must be capitalised words ending in a period or a line end.
+const SECTION_BREAK =
+  /\n[ \t]*(?:(?:SECTION|Section)\s+)?\d{1,2}\.\d{1,2}\.?[ \t]+(?:[A-Z][\w'’/-]*[ \t]*(?:(?:of|and|the|to|for|in|on|or|by|with|upon)[ \t]+)?){1,10}(?:\.|\n)|\n[ \t]*(?:ARTICLE|Article)[ \t]+(?:[IVX]{1,5}|\d{1,2})\b/g;
+
+/** A definition longer than this is a parsing accident (an unterminated last definition). */
+const MAX_DEFINITION_CHARS = 8000;
+
+export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
+  const starts: { term: string; start: number; bodyStart: number }[] = [];
+  const text = doc.text;
+  const limit = doc.signatureStart;
+  DEFINITION_START.lastIndex = doc.bodyStart;
+  for (let m = DEFINITION_START.exec(text); m; m = DEFINITION_START.exec(text)) {
+    if (m.index >= limit) break;
+    const quote = m.index + m[0].search(/["“]/);
+    if (isInToc(doc, quote)) continue;
+    starts.push({ term: m[1]!.trim(), start: quote, bodyStart: m.index + m[0].length });
+  }
+  const defs = new Map<string, Definition>();
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!;
+    let end = Math.min(starts[i + 1]?.start ?? limit, limit, s.start + MAX_DEFINITION_CHARS);
+    SECTION_BREAK.lastIndex = s.bodyStart;
+    const br = SECTION_BREAK.exec(text);
+    if (br && br.index < end) end = br.index;
+    // The first definition of a term wins: Article I comes before exhibits and later restatements.
+    if (defs.has(s.term)) continue;
+    defs.set(s.term, {
+      term: s.term,
+      start: s.start,
+      end,
+      bodyStart: s.bodyStart,
+      text: cleanSpanText(doc, s.start, end),
+    });
+  }
+  return defs;
+}
+
+export function findDefinition(defs: Map<string, Definition>, ...terms: string[]): Definition | undefined {
+  for (const t of terms) {
+    const d = defs.get(t);
+    if (d) return d;
+  }
+  return undefined;
+}
