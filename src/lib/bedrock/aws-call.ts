@@ -45,7 +45,11 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
-const THROTTLING_NAMES = new Set(['ThrottlingException', 'TooManyRequestsException', 'ModelNotReadyException']);
+const THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'ModelNotReadyException',
+]);
 const TIMEOUT_NAMES = new Set(['ModelTimeoutException', 'RequestTimeout', 'RequestTimeoutException']);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -86,7 +90,9 @@ export function isTimeoutError(error: unknown): boolean {
   const { name, code } = shape(error);
   if (typeof name === 'string' && TIMEOUT_NAMES.has(name)) return true;
   // The Node HTTP handler renames ECONNRESET and EPIPE to TimeoutError too: those are resets.
-  return name === 'TimeoutError' && !(typeof code === 'string' && code !== 'ETIMEDOUT' && NETWORK_CODES.has(code));
+  return (
+    name === 'TimeoutError' && !(typeof code === 'string' && code !== 'ETIMEDOUT' && NETWORK_CODES.has(code))
+  );
 }
 
 export function isThrottlingError(error: unknown): boolean {
@@ -133,10 +139,16 @@ export function toAppError(error: unknown, dependency: string, callerSignal?: Ab
   }
   const details = { dependency, ...(awsErrorName(error) ? { upstreamError: awsErrorName(error) } : {}) };
   if (isTimeoutError(error)) {
-    return new AppError('UPSTREAM_TIMEOUT', `${dependency} did not answer in time`, { details, cause: error });
+    return new AppError('UPSTREAM_TIMEOUT', `${dependency} did not answer in time`, {
+      details,
+      cause: error,
+    });
   }
   if (isThrottlingError(error) || awsErrorName(error) === 'ServiceUnavailableException') {
-    return new AppError('DEPENDENCY_UNAVAILABLE', `${dependency} is busy; try again later`, { details, cause: error });
+    return new AppError('DEPENDENCY_UNAVAILABLE', `${dependency} is busy; try again later`, {
+      details,
+      cause: error,
+    });
   }
   return new AppError('UPSTREAM_ERROR', `${dependency} request failed`, { details, cause: error });
 }
@@ -155,7 +167,10 @@ export async function callAws<T>(
       signal: callerSignal,
     });
   } catch (error) {
-    throw (isAppError(error) ? undefined : policy.mapError?.(error)) ?? toAppError(error, policy.dependency, callerSignal);
+    throw (
+      (isAppError(error) ? undefined : policy.mapError?.(error)) ??
+      toAppError(error, policy.dependency, callerSignal)
+    );
   }
 }
 

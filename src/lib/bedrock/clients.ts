@@ -44,9 +44,10 @@ function httpHandler(options: BedrockClientsOptions): NodeHttpHandler {
 }
 
 /**
- * The three Bedrock clients, each with its own keep-alive HTTP/1.1 handler. Bedrock Runtime would
- * otherwise default to an HTTP/2 handler, which only its bidirectional streaming needs; Converse
- * works over HTTP/1.1 and so does every endpoint override we use.
+ * The three Bedrock clients, each with its own keep-alive HTTP/1.1 handler. Bedrock Runtime and
+ * Bedrock Agent Runtime would otherwise default to an HTTP/2 handler, which only their
+ * bidirectional streaming operations need; Converse and Retrieve work over HTTP/1.1, and so does
+ * any plain HTTP endpoint override (the local stub in tests cannot speak h2c).
  */
 export function createBedrockClients(options: BedrockClientsOptions): BedrockClients {
   const common = {

@@ -153,8 +153,10 @@ export interface KnowledgeBase {
 
 function assertMetadata(metadata: KbMetadata): void {
   for (const [key, value] of Object.entries(metadata)) {
-    if (key.length === 0 || key.length > 100) throw new AppError('INTERNAL_ERROR', `Invalid metadata key "${key}"`);
-    if (key.startsWith(RESERVED_PREFIX)) throw new AppError('INTERNAL_ERROR', `Metadata key "${key}" is reserved`);
+    if (key.length === 0 || key.length > 100)
+      throw new AppError('INTERNAL_ERROR', `Invalid metadata key "${key}"`);
+    if (key.startsWith(RESERVED_PREFIX))
+      throw new AppError('INTERNAL_ERROR', `Metadata key "${key}" is reserved`);
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new AppError('INTERNAL_ERROR', `Metadata value of "${key}" is not a finite number`);
     }
@@ -247,10 +249,13 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
     dependency,
     timeoutMs: options.timeoutMs ?? 10_000,
     retry: options.retry,
-    breaker: options.breaker ?? createDependencyBreaker({ failureThreshold: 5, resetTimeoutMs: 30_000, name: dependency }),
+    breaker:
+      options.breaker ??
+      createDependencyBreaker({ failureThreshold: 5, resetTimeoutMs: 30_000, name: dependency }),
   };
 
-  async function toBedrockDocument(doc: KbDocument): Promise<KnowledgeBaseDocument> {
+  /** Everything AWS would reject, or would accept while losing the metadata, fails before any call. */
+  function validateDocument(doc: KbDocument): void {
     assertMetadata(doc.metadata);
     const hasMetadata = Object.keys(doc.metadata).length > 0;
     if ('text' in doc) {
@@ -258,8 +263,24 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
         throw new AppError('INTERNAL_ERROR', 'Inline documents need a CUSTOM data source');
       }
       if (Object.keys(doc.metadata).length > MAX_INLINE_ATTRIBUTES) {
-        throw new AppError('INTERNAL_ERROR', `At most ${MAX_INLINE_ATTRIBUTES} metadata attributes per document`);
+        throw new AppError(
+          'INTERNAL_ERROR',
+          `At most ${MAX_INLINE_ATTRIBUTES} metadata attributes per document`,
+        );
       }
+      return;
+    }
+    if (hasMetadata && !options.putSidecar) {
+      throw new AppError('INTERNAL_ERROR', 'S3 documents with metadata need a sidecar writer (putSidecar)');
+    }
+    if (dataSourceType === 'CUSTOM' && !doc.id) {
+      throw new AppError('INTERNAL_ERROR', 'A CUSTOM data source needs a document id');
+    }
+  }
+
+  async function toBedrockDocument(doc: KbDocument): Promise<KnowledgeBaseDocument> {
+    const hasMetadata = Object.keys(doc.metadata).length > 0;
+    if ('text' in doc) {
       const metadata: DocumentMetadata | undefined = hasMetadata
         ? {
             type: 'IN_LINE_ATTRIBUTE',
@@ -279,22 +300,25 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
       };
     }
     let metadata: DocumentMetadata | undefined;
-    if (hasMetadata) {
-      if (!options.putSidecar) {
-        throw new AppError('INTERNAL_ERROR', 'S3 documents with metadata need a sidecar writer (putSidecar)');
-      }
+    if (hasMetadata && options.putSidecar) {
       const uri = sidecarKey(doc.s3Uri);
       await options.putSidecar(uri, metadataSidecar(doc.metadata));
       metadata = { type: 'S3_LOCATION', s3Location: { uri } };
     }
     if (dataSourceType === 'S3') {
-      return { content: { dataSourceType: 'S3', s3: { s3Location: { uri: doc.s3Uri } } }, ...(metadata ? { metadata } : {}) };
+      return {
+        content: { dataSourceType: 'S3', s3: { s3Location: { uri: doc.s3Uri } } },
+        ...(metadata ? { metadata } : {}),
+      };
     }
-    if (!doc.id) throw new AppError('INTERNAL_ERROR', 'A CUSTOM data source needs a document id');
     return {
       content: {
         dataSourceType: 'CUSTOM',
-        custom: { customDocumentIdentifier: { id: doc.id }, sourceType: 'S3_LOCATION', s3Location: { uri: doc.s3Uri } },
+        custom: {
+          customDocumentIdentifier: { id: doc.id ?? '' },
+          sourceType: 'S3_LOCATION',
+          s3Location: { uri: doc.s3Uri },
+        },
       },
       ...(metadata ? { metadata } : {}),
     };
@@ -320,7 +344,9 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
       );
       const job = out.ingestionJob;
       if (!job?.ingestionJobId || !job.status) {
-        throw new AppError('UPSTREAM_ERROR', `${dependency} returned no ingestion job`, { details: { dependency } });
+        throw new AppError('UPSTREAM_ERROR', `${dependency} returned no ingestion job`, {
+          details: { dependency },
+        });
       }
       return { jobId: job.ingestionJobId, status: job.status };
     },
@@ -335,14 +361,19 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
               : undefined,
         },
         (abortSignal) =>
-          clients.agent.send(new GetIngestionJobCommand({ knowledgeBaseId: kbId, dataSourceId, ingestionJobId: jobId }), {
-            abortSignal,
-          }),
+          clients.agent.send(
+            new GetIngestionJobCommand({ knowledgeBaseId: kbId, dataSourceId, ingestionJobId: jobId }),
+            {
+              abortSignal,
+            },
+          ),
         opts.signal,
       );
       const job = out.ingestionJob;
       if (!job?.status) {
-        throw new AppError('UPSTREAM_ERROR', `${dependency} returned no ingestion job`, { details: { dependency } });
+        throw new AppError('UPSTREAM_ERROR', `${dependency} returned no ingestion job`, {
+          details: { dependency },
+        });
       }
       return {
         jobId: job.ingestionJobId ?? jobId,
@@ -355,6 +386,7 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
     },
 
     async ingestDocuments(docs, opts = {}) {
+      docs.forEach(validateDocument);
       const results: IngestedDocumentStatus[] = [];
       for (let start = 0; start < docs.length; start += INGEST_BATCH) {
         const batch = docs.slice(start, start + INGEST_BATCH);
@@ -366,7 +398,12 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
           policy,
           (abortSignal) =>
             clients.agent.send(
-              new IngestKnowledgeBaseDocumentsCommand({ knowledgeBaseId: kbId, dataSourceId, clientToken, documents }),
+              new IngestKnowledgeBaseDocumentsCommand({
+                knowledgeBaseId: kbId,
+                dataSourceId,
+                clientToken,
+                documents,
+              }),
               { abortSignal },
             ),
           opts.signal,
@@ -383,7 +420,8 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
     },
 
     async retrieve({ query, bookingId, tenantId, numberOfResults = 10, signal }) {
-      if (!bookingId || !tenantId) throw new AppError('INTERNAL_ERROR', 'retrieve needs a booking id and a tenant id');
+      if (!bookingId || !tenantId)
+        throw new AppError('INTERNAL_ERROR', 'retrieve needs a booking id and a tenant id');
       const out = await callAws(
         policy,
         (abortSignal) =>
@@ -427,13 +465,16 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
         const [kb, ds] = await Promise.all([
           callAws(
             checkPolicy,
-            (abortSignal) => clients.agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: kbId }), { abortSignal }),
+            (abortSignal) =>
+              clients.agent.send(new GetKnowledgeBaseCommand({ knowledgeBaseId: kbId }), { abortSignal }),
             opts.signal,
           ),
           callAws(
             checkPolicy,
             (abortSignal) =>
-              clients.agent.send(new GetDataSourceCommand({ knowledgeBaseId: kbId, dataSourceId }), { abortSignal }),
+              clients.agent.send(new GetDataSourceCommand({ knowledgeBaseId: kbId, dataSourceId }), {
+                abortSignal,
+              }),
             opts.signal,
           ),
         ]);
@@ -444,7 +485,14 @@ export function createKnowledgeBase(options: KnowledgeBaseOptions): KnowledgeBas
           ok,
           ...(knowledgeBaseStatus ? { knowledgeBaseStatus } : {}),
           ...(dataSourceStatus ? { dataSourceStatus } : {}),
-          ...(ok ? {} : { reason: knowledgeBaseStatus !== 'ACTIVE' ? 'KNOWLEDGE_BASE_NOT_ACTIVE' : 'DATA_SOURCE_NOT_AVAILABLE' }),
+          ...(ok
+            ? {}
+            : {
+                reason:
+                  knowledgeBaseStatus !== 'ACTIVE'
+                    ? 'KNOWLEDGE_BASE_NOT_ACTIVE'
+                    : 'DATA_SOURCE_NOT_AVAILABLE',
+              }),
         };
       } catch (error) {
         if (isAppError(error)) return { ok: false, reason: error.code };

@@ -59,7 +59,10 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 
-export async function withRetry<T>(fn: (attempt: RetryAttempt) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: RetryAttempt) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts));
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? defaultSleep;
@@ -117,7 +120,8 @@ export class CircuitBreaker {
 
   /** The state as of now: an open circuit whose reset timeout has passed reads as half-open. */
   get currentState(): CircuitState {
-    if (this.state === 'open' && this.now() - this.openedAt >= this.options.resetTimeoutMs) return 'half-open';
+    if (this.state === 'open' && this.now() - this.openedAt >= this.options.resetTimeoutMs)
+      return 'half-open';
     return this.state;
   }
 
@@ -132,7 +136,7 @@ export class CircuitBreaker {
       this.onSuccess();
       return result;
     } catch (error) {
-      if (this.isFailure(error)) this.onFailure(isProbe);
+      if (this.isFailure(error)) this.onFailure();
       else if (isProbe) this.onSuccess();
       throw error;
     } finally {
@@ -161,9 +165,11 @@ export class CircuitBreaker {
     this.transition('closed');
   }
 
-  private onFailure(isProbe: boolean): void {
+  private onFailure(): void {
+    // The count is only reset by a success, so a failed half-open probe is always over the
+    // threshold and re-opens the circuit for a full reset timeout.
     this.consecutiveFailures += 1;
-    if (isProbe || this.consecutiveFailures >= this.options.failureThreshold) {
+    if (this.consecutiveFailures >= this.options.failureThreshold) {
       this.openedAt = this.now();
       this.transition('open');
     }
@@ -232,7 +238,8 @@ export async function withTimeout<T>(
   try {
     return await Promise.race([work, aborted]);
   } catch (error) {
-    if (timedOut() && !(error instanceof CallTimeoutError)) throw new CallTimeoutError(timeoutMs, { cause: error });
+    if (timedOut() && !(error instanceof CallTimeoutError))
+      throw new CallTimeoutError(timeoutMs, { cause: error });
     throw error;
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);

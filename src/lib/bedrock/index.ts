@@ -1,5 +1,0 @@
-export * from './aws-call.js';
-export * from './clients.js';
-export * from './converse.js';
-export * from './knowledge-base.js';
-export * from './resilience.js';
