@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/config.js';
 import { loggerOptions } from './lib/logger.js';
@@ -35,9 +36,10 @@ export interface BuildAppOptions extends ServiceOverrides {
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<App> {
   const services = options.services ?? (await createServices(config, options));
   const ownsServices = options.services === undefined;
-  const logger = loggerOptions(config);
+  const logOptions = loggerOptions(config);
+  const loggerInstance: FastifyBaseLogger = options.logStream ? pino({ ...logOptions, transport: undefined }, options.logStream) : pino(logOptions);
   const app = Fastify({
-    ...(options.logStream ? { logger: { ...logger, transport: undefined, stream: options.logStream } } : { logger }),
+    loggerInstance,
     genReqId: genRequestId,
     requestIdLogLabel: 'request_id',
     disableRequestLogging: true,
@@ -45,12 +47,13 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     requestTimeout: config.server.requestTimeoutMs,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
     connectionTimeout: 0,
-    trustProxy: config.server.trustProxy,
+    // A hop count is valid at run time (proxy-addr) though the type omits it.
+    trustProxy: config.server.trustProxy as boolean | string[],
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.server.headersTimeout = config.server.headersTimeoutMs;
   app.decorate('services', services);

@@ -10,7 +10,10 @@ import { createMetricsRegistry } from './plugins/metrics.js';
 import { createRecordStores, type RecordStores } from './stores.js';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
-import { createTokenService } from './modules/auth/tokens.js';
+import { createTokenService, type TokenService } from './modules/auth/tokens.js';
+import { createMemoryCache, createRedisCache, type Cache } from './lib/cache.js';
+import { createProductService, type ProductService } from './modules/products/products.service.js';
+import { createLoanBookingService, type LoanBookingService } from './modules/loan-bookings/loan-bookings.service.js';
 
 /** Everything the routes use, built once per process by createServices (the composition root). */
 export interface Services {
@@ -23,6 +26,10 @@ export interface Services {
   stores: RecordStores;
   audit: AuditService;
   auth: AuthService;
+  tokens: TokenService;
+  cache: Cache;
+  products: ProductService;
+  loanBookings: LoanBookingService;
   healthChecks(): Record<string, HealthCheck>;
   close(): Promise<void>;
 }
@@ -80,6 +87,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const tokens = createTokenService(config.auth, () => clock.now());
     const auth = createAuthService({ config, store: stores.auth, tokens, audit, clock });
     await auth.bootstrap(log);
+    const cache = redis ? createRedisCache(redis) : createMemoryCache();
+    const products = createProductService(stores.products, cache, clock, audit);
+    const loanBookings = createLoanBookingService({ store: stores.loanBookings, products, audit, clock, metrics });
 
     const services: Services = {
       config,
@@ -91,6 +101,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       stores,
       audit,
       auth,
+      tokens,
+      cache,
+      products,
+      loanBookings,
       healthChecks() {
         const checks: Record<string, HealthCheck> = { database: (signal) => stores.check(signal) };
         if (redis) {

@@ -4,12 +4,21 @@ import type { AuthStore } from './modules/auth/auth.store.js';
 import type { AuditStore } from './modules/audit/audit.store.js';
 import { createKyselyAuthStore } from './modules/auth/stores/auth.kysely-store.js';
 import { createKyselyAuditStore } from './modules/audit/stores/audit.kysely-store.js';
+import type { LoanBookingStore } from './modules/loan-bookings/loan-bookings.store.js';
+import type { ProductStore } from './modules/products/products.store.js';
+import type { IdempotencyStore } from './modules/idempotency/idempotency.store.js';
+import { createKyselyLoanBookingStore } from './modules/loan-bookings/stores/loan-bookings.kysely-store.js';
+import { createKyselyProductStore } from './modules/products/stores/products.kysely-store.js';
+import { createKyselyIdempotencyStore } from './modules/idempotency/stores/idempotency.kysely-store.js';
 
 /** The record store: one port per module, all from the same backend (SQL or DynamoDB). */
 export interface RecordStores {
   kind: 'pglite' | 'postgres' | 'dynamodb';
   auth: AuthStore;
   audit: AuditStore;
+  loanBookings: LoanBookingStore;
+  products: ProductStore;
+  idempotency: IdempotencyStore;
   check(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,6 +37,9 @@ export function createSqlRecordStores(database: Database): RecordStores {
     kind: database.kind,
     auth: createKyselyAuthStore(db),
     audit: createKyselyAuditStore(db),
+    loanBookings: createKyselyLoanBookingStore(db),
+    products: createKyselyProductStore(db),
+    idempotency: createKyselyIdempotencyStore(db),
     check: () => database.check(),
     // The database is owned (and closed) by whoever created it.
     close: async () => undefined,

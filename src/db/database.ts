@@ -58,7 +58,7 @@ async function createPglite(dataDir: string | undefined): Promise<Database> {
       return db.connection().execute(async () => {
         const results = await pglite.exec(text);
         const last = results[results.length - 1];
-        return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
+        return { rows: (last?.rows ?? []) };
       });
     },
     async check() {

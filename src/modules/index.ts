@@ -1,15 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { accessPlugin } from '../plugins/access.js';
-import { authRoutes } from './auth/auth.routes.js';
+import { idempotencyPlugin } from '../plugins/idempotency.js';
+import { authRoutes, UserSchema } from './auth/auth.routes.js';
+import { productRoutes, ProductSchema } from './products/products.routes.js';
+import { LoanBookingSchema, SyncStatusSchema } from './loan-bookings/loan-bookings.schemas.js';
+import { loanBookingRoutes } from './loan-bookings/loan-bookings.routes.js';
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** Registers the access pipeline and every domain module's routes. */
 export async function registerModules(app: FastifyInstance, services: Services): Promise<void> {
+  // Named schemas shared across modules live at the root so every route plugin can $ref them.
+  for (const schema of [UserSchema, ProductSchema, SyncStatusSchema, LoanBookingSchema]) app.addSchema(schema);
   await app.register(accessPlugin, {
     auth: services.auth,
     audit: services.audit,
     redis: services.redis,
     limits: services.config.rateLimit,
   });
+  await app.register(idempotencyPlugin, {
+    store: services.stores.idempotency,
+    clock: services.clock,
+    ttlMs: DAY_MS,
+    // A claim whose request never finished (process died) can be retried once the longest request could have ended.
+    leaseMs: Math.max(60_000, services.config.server.requestTimeoutMs),
+  });
   await app.register(authRoutes);
+  await app.register(loanBookingRoutes);
+  await app.register(productRoutes);
 }

@@ -138,7 +138,7 @@ export function toAppError(err: unknown): AppError {
   const e = err as FastifyError & { validationContext?: string };
   if (e && Array.isArray(e.validation)) {
     const context = e.validationContext;
-    const fieldErrors = toFieldErrors(e.validation as AjvLikeError[], context);
+    const fieldErrors = toFieldErrors(e.validation, context);
     if (context === 'body') return new AppError('VALIDATION_FAILED', 'The request body is not valid', { fieldErrors });
     return new AppError('BAD_REQUEST', `The request ${context ?? 'input'} is not valid`, { fieldErrors });
   }
@@ -178,7 +178,7 @@ export function createRouteIndex(): RouteIndex {
 }
 
 export const errorsPlugin = fp(
-  (app: FastifyInstance, _opts: Record<string, never>, done: (err?: Error) => void) => {
+  (app: FastifyInstance, _opts: object, done: (err?: Error) => void) => {
     const index = createRouteIndex();
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];

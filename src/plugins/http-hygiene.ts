@@ -49,8 +49,8 @@ export const httpHygienePlugin = fp(
         maxHeapUsedBytes: opts.maxHeapUsedBytes,
         pressureHandler: (request, reply) => {
           const cfg = request.routeOptions.config as { skipOverload?: boolean } | undefined;
-          if (cfg?.skipOverload) return undefined;
-          return sendProblem(
+          if (cfg?.skipOverload) return;
+          sendProblem(
             request,
             reply,
             new AppError('SERVICE_UNAVAILABLE', 'The service is overloaded; retry shortly', {

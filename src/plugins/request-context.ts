@@ -14,7 +14,7 @@ export function genRequestId(req: IncomingMessage): string {
 
 /** Echoes the request id and writes one structured line per request, with the route template. */
 export const requestContextPlugin = fp(
-  (app: FastifyInstance, _opts: Record<string, never>, done: (err?: Error) => void) => {
+  (app: FastifyInstance, _opts: object, done: (err?: Error) => void) => {
     app.addHook('onRequest', (request, reply, next) => {
       reply.header('x-request-id', request.id);
       next();

@@ -107,6 +107,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index loan_bookings_tenant_idx on loan_bookings (tenant_id, id desc)`.execute(db);
   await sql`create index loan_bookings_product_idx on loan_bookings (tenant_id, product_id, id desc)`.execute(db);
+  await sql`create index loan_bookings_product_status_idx on loan_bookings (tenant_id, product_id, status) where deleted_at is null`.execute(db);
   await sql`create index loan_bookings_status_idx on loan_bookings (tenant_id, status, id desc)`.execute(db);
   await sql`create index loan_bookings_customer_idx on loan_bookings (tenant_id, customer_name_key text_pattern_ops, id desc)`.execute(db);
 }

@@ -19,7 +19,7 @@ const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email', descr
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'Password (at least 12 characters when set).' });
 const DisplayName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Name shown in the console and audit.' });
 
-const UserSchema = Type.Object(
+export const UserSchema = Type.Object(
   {
     id: Type.String({ description: 'User id.' }),
     tenant_id: Type.String({ description: 'Organisation the user belongs to.' }),
@@ -77,7 +77,6 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { auth, audit } = app.services;
   await app.register(formbody, { bodyLimit: 16 * 1024 });
-  app.addSchema(UserSchema);
   const UserRef = Type.Ref('User');
 
   r.post(
@@ -124,7 +123,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await auth.revoke(request.body.refresh_token, requestMeta(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -154,7 +153,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await auth.changeOwnPassword(request.principal!, request.body.current_password, request.body.new_password, requestMeta(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -250,7 +249,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await auth.resetPassword(request.params.id, request.body.new_password, requestMeta(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -287,7 +286,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
         {
           action: q.action,
           actorId: q.actor_id,
-          outcome: q.outcome as AuditOutcome | undefined,
+          outcome: q.outcome,
           from: q.from ? new Date(q.from) : undefined,
           to: q.to ? new Date(q.to) : undefined,
         },

@@ -96,11 +96,11 @@ export function createTokenService(auth: Config['auth'], now: () => Date = () =>
       clockTolerance: 5,
       currentDate: now(),
     });
-    const rawRoles = getPath(payload as Record<string, unknown>, oidc.rolesClaim);
+    const rawRoles = getPath(payload, oidc.rolesClaim);
     const roles = (Array.isArray(rawRoles) ? rawRoles : typeof rawRoles === 'string' ? rawRoles.split(/[ ,]+/) : []).filter(
       (r): r is Role => typeof r === 'string' && isRole(r),
     );
-    const tenant = getPath(payload as Record<string, unknown>, oidc.tenantClaim);
+    const tenant = getPath(payload, oidc.tenantClaim);
     const tenantId = typeof tenant === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(tenant) ? tenant : auth.defaultTenantId;
     return { userId: `oidc:${payload.sub}`, tenantId, roles, permissions: permissionsOf(roles), source: 'oidc' };
   }

@@ -1,0 +1,188 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '../../lib/errors.js';
+import { errorResponses, pageOf } from '../../lib/http-schemas.js';
+import { requestMeta } from '../../lib/request-meta.js';
+import { decodeCursor, toPage } from '../../lib/pagination.js';
+import { versionEtag, requireIfMatch, optionalIfMatch, notModified } from '../../lib/etag.js';
+import {
+  CreateLoanBookingBody,
+  UpdateLoanBookingBody,
+  BookingIdParams,
+  ListLoanBookingsQuery,
+  SyncOverrideBody,
+  toBookingView,
+  toSyncView,
+} from './loan-bookings.schemas.js';
+import { customerNameKey } from './loan-bookings.store.js';
+
+const EtagHeader = { etag: Type.String({ description: 'Version tag; send it back in If-Match to update.' }) };
+
+export async function loanBookingRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { loanBookings } = app.services;
+  const BookingRef = Type.Ref('LoanBooking');
+
+  r.post(
+    '/api/v1/loan-bookings',
+    {
+      config: { idempotent: true },
+      schema: {
+        summary: 'Create a loan booking',
+        description:
+          'Opens a loan booking for a customer and a product. Answers 201 with Location and ETag. Send Idempotency-Key to make retries safe: the same key and body replay the first answer.',
+        tags: ['loan-bookings'],
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'Makes the request safe to retry.' })) }),
+        body: CreateLoanBookingBody,
+        response: {
+          201: { ...BookingRef, headers: { location: Type.String({ description: 'URL of the new booking.' }), ...EtagHeader } },
+          ...errorResponses(409, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const rec = await loanBookings.create(request.body, requestMeta(request));
+      return reply.code(201).header('location', `/api/v1/loan-bookings/${rec.id}`).header('etag', versionEtag(rec.version)).send(toBookingView(rec));
+    },
+  );
+
+  r.get(
+    '/api/v1/loan-bookings',
+    {
+      schema: {
+        summary: 'List loan bookings',
+        description:
+          'Newest first, cursor-paginated. Filters: product, status, customer name prefix, creation range, creator. A cursor only works with the filters it was issued for.',
+        tags: ['loan-bookings'],
+        querystring: ListLoanBookingsQuery,
+        response: { 200: pageOf(BookingRef, 'A page of loan bookings.'), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const principal = request.principal!;
+      if (q.deleted && !principal.permissions.has('bookings:read-deleted')) {
+        throw new AppError('FORBIDDEN', 'Only administrators can list deleted loan bookings');
+      }
+      const limit = q.limit ?? 20;
+      const filters = {
+        product_id: q.product_id,
+        status: q.status,
+        customer_name_prefix: q.customer_name_prefix,
+        created_from: q.created_from,
+        created_to: q.created_to,
+        created_by: q.created_by,
+        deleted: q.deleted,
+      };
+      const position = decodeCursor<{ id: string }>(q.cursor, filters);
+      const rows = await loanBookings.list(
+        principal.tenantId,
+        {
+          productId: q.product_id,
+          status: q.status,
+          customerNamePrefix: q.customer_name_prefix ? customerNameKey(q.customer_name_prefix.replace(/\s+/g, ' ').trimStart()) : undefined,
+          createdFrom: q.created_from ? new Date(q.created_from) : undefined,
+          createdTo: q.created_to ? new Date(q.created_to) : undefined,
+          createdBy: q.created_by,
+          deleted: q.deleted,
+        },
+        { limit: limit + 1, beforeId: position?.id },
+      );
+      return toPage(rows, limit, toBookingView, (b) => ({ id: b.id }), filters);
+    },
+  );
+
+  r.get(
+    '/api/v1/loan-bookings/:id',
+    {
+      schema: {
+        summary: 'Get a loan booking',
+        description: 'One loan booking with its status and sync status. Sends an ETag; If-None-Match with it answers 304.',
+        tags: ['loan-bookings'],
+        params: BookingIdParams,
+        response: {
+          200: { ...BookingRef, headers: EtagHeader },
+          304: Type.Null({ description: 'Not modified.' }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const rec = await loanBookings.get(request.principal!.tenantId, request.params.id);
+      const etag = versionEtag(rec.version);
+      reply.header('etag', etag).header('cache-control', 'private, no-cache');
+      if (notModified(request, etag)) return reply.code(304).send(null);
+      return toBookingView(rec);
+    },
+  );
+
+  r.patch(
+    '/api/v1/loan-bookings/:id',
+    {
+      schema: {
+        summary: 'Update a loan booking',
+        description:
+          'Changes writable fields (customer_name, product_id, external_reference, notes) or cancels / marks booked. Needs If-Match with the current ETag: 428 without it, 412 when stale.',
+        tags: ['loan-bookings'],
+        params: BookingIdParams,
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100, description: 'ETag from the last read.' })) }),
+        body: UpdateLoanBookingBody,
+        response: { 200: { ...BookingRef, headers: EtagHeader }, ...errorResponses(404, 409, 412, 415, 422, 428) },
+      },
+    },
+    async (request, reply) => {
+      const expected = requireIfMatch(request);
+      const rec = await loanBookings.update(request.params.id, expected, request.body, requestMeta(request));
+      return reply.header('etag', versionEtag(rec.version)).send(toBookingView(rec));
+    },
+  );
+
+  r.delete(
+    '/api/v1/loan-bookings/:id',
+    {
+      schema: {
+        summary: 'Delete a loan booking',
+        description:
+          'Soft delete: the booking and its documents disappear from every view; administrators can still list deleted bookings. If-Match is optional (412 when stale). Deleting twice answers 404.',
+        tags: ['loan-bookings'],
+        params: BookingIdParams,
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100, description: 'ETag from the last read.' })) }),
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses(404, 412) },
+      },
+    },
+    async (request, reply) => {
+      await loanBookings.remove(request.params.id, optionalIfMatch(request), requestMeta(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/api/v1/loan-bookings/:id/sync-status',
+    {
+      schema: {
+        summary: 'Get a booking\'s sync status',
+        description: 'Whether the booking\'s documents were received, indexed or failed, with the last job and error.',
+        tags: ['loan-bookings'],
+        params: BookingIdParams,
+        response: { 200: Type.Ref('SyncStatus'), ...errorResponses(404) },
+      },
+    },
+    async (request) => toSyncView(await loanBookings.get(request.principal!.tenantId, request.params.id)),
+  );
+
+  r.put(
+    '/api/v1/loan-bookings/:id/sync-status',
+    {
+      schema: {
+        summary: 'Override a booking\'s sync status',
+        description: 'Administrator override (for example after fixing an ingestion outside the service). Audited.',
+        tags: ['loan-bookings'],
+        params: BookingIdParams,
+        body: SyncOverrideBody,
+        response: { 200: Type.Ref('SyncStatus'), ...errorResponses(404, 415, 422) },
+      },
+    },
+    async (request) => toSyncView(await loanBookings.overrideSync(request.params.id, request.body, requestMeta(request))),
+  );
+}
