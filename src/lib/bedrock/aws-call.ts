@@ -137,7 +137,9 @@ export function toAppError(error: unknown, dependency: string, callerSignal?: Ab
       ? new AppError('UPSTREAM_TIMEOUT', `${dependency} did not answer in time`, { cause: error })
       : error;
   }
-  const details = { dependency, ...(awsErrorName(error) ? { upstreamError: awsErrorName(error) } : {}) };
+  // Only the dependency name: the error plugin shows a 5xx's details to clients when every key is
+  // on its safe list, and the AWS error itself stays in `cause` for the log.
+  const details = { dependency };
   if (isTimeoutError(error)) {
     return new AppError('UPSTREAM_TIMEOUT', `${dependency} did not answer in time`, {
       details,

@@ -154,9 +154,13 @@ export class CircuitBreaker {
       return true;
     }
     const retryAfterMs = Math.max(0, this.openedAt + this.options.resetTimeoutMs - this.now());
+    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     throw new AppError('DEPENDENCY_UNAVAILABLE', undefined, {
-      details: this.options.name ? { dependency: this.options.name } : undefined,
-      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+      details: {
+        ...(this.options.name ? { dependency: this.options.name } : {}),
+        retry_after_seconds: retryAfterSeconds,
+      },
+      headers: { 'retry-after': String(retryAfterSeconds) },
     });
   }
 

@@ -134,10 +134,7 @@ describe('converseWithTool against the Bedrock Runtime wire protocol', () => {
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('DEPENDENCY_UNAVAILABLE');
     expect((error as AppError).message).not.toContain('Too many requests');
-    expect((error as AppError).details).toEqual({
-      dependency: 'bedrock-runtime',
-      upstreamError: 'ThrottlingException',
-    });
+    expect((error as AppError).details).toEqual({ dependency: 'bedrock-runtime' });
     expect(((error as AppError).cause as Error).name).toBe('ThrottlingException');
     expect(stub.count('Converse')).toBe(3);
   });
@@ -224,7 +221,7 @@ describe('converseWithTool against the Bedrock Runtime wire protocol', () => {
 
     const fast = await converseWithTool(options({ breaker })).catch((e: unknown) => e);
     expect((fast as AppError).code).toBe('DEPENDENCY_UNAVAILABLE');
-    expect((fast as AppError).details).toEqual({ dependency: 'bedrock-runtime' });
+    expect((fast as AppError).details).toEqual({ dependency: 'bedrock-runtime', retry_after_seconds: 30 });
     expect(stub.count('Converse')).toBe(3);
 
     clock.advance(30_000);

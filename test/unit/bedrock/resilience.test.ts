@@ -174,7 +174,7 @@ describe('CircuitBreaker', () => {
     const error = await breaker.execute(call).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('DEPENDENCY_UNAVAILABLE');
-    expect((error as AppError).details).toEqual({ dependency: 'model' });
+    expect((error as AppError).details).toEqual({ dependency: 'model', retry_after_seconds: 10 });
     expect((error as AppError).headers).toEqual({ 'retry-after': '10' });
     expect(call).not.toHaveBeenCalled();
     expect(changes).toEqual([['closed', 'open']]);
