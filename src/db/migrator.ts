@@ -8,7 +8,7 @@ class InCodeProvider implements MigrationProvider {
   }
 }
 
-export async function runMigrations(db: Kysely<never> | Kysely<any>): Promise<string[]> {
+export async function runMigrations<T>(db: Kysely<T>): Promise<string[]> {
   const migrator = new Migrator({ db: db as Kysely<unknown>, provider: new InCodeProvider() });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed');

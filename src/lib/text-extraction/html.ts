@@ -7,7 +7,6 @@ const BLOCK_ELEMENTS = new Set([
   'article',
   'aside',
   'blockquote',
-  'br',
   'caption',
   'dd',
   'div',
@@ -44,6 +43,10 @@ const BLOCK_ELEMENTS = new Set([
   'html',
   'head',
 ]);
+
+// Private-use marks for element boundaries, resolved once all tags are replaced.
+const LINE_MARK = '\uE000';
+const PARAGRAPH_MARK = '\uE001';
 
 // Elements after which a paragraph break reads better than a line break.
 const PARAGRAPH_ELEMENTS = new Set([
@@ -258,16 +261,23 @@ function removeComments(html: string): string {
 export function htmlToText(html: string): string {
   // Source line breaks are layout, not content: only elements make lines. <pre> is rare enough
   // in documents to accept losing its layout.
-  const cleaned = removeElements(removeComments(html), HIDDEN_ELEMENTS).replace(/[ \t\r\n\f]+/g, ' ');
-  const text = cleaned.replace(
+  const cleaned = removeElements(removeComments(html), HIDDEN_ELEMENTS)
+    .replace(/[\uE000\uE001]/g, '')
+    .replace(/[ \t\r\n\f]+/g, ' ');
+  const marked = cleaned.replace(
     /<\/?([A-Za-z][A-Za-z0-9-]*)\b[^>]*>|<![^>]*>|<\?[^>]*>/g,
     (_tag, name?: string) => {
       if (!name) return '';
       const tag = name.toLowerCase();
+      if (tag === 'br') return '\n';
       if (tag === 'td' || tag === 'th') return '\t';
-      if (PARAGRAPH_ELEMENTS.has(tag)) return '\n\n';
-      return BLOCK_ELEMENTS.has(tag) ? '\n' : '';
+      if (PARAGRAPH_ELEMENTS.has(tag)) return PARAGRAPH_MARK;
+      return BLOCK_ELEMENTS.has(tag) ? LINE_MARK : '';
     },
+  );
+  // Adjacent block boundaries (</li><li>) make one break, a blank line if any was a paragraph.
+  const text = marked.replace(/[\uE000\uE001][\uE000\uE001 \t]*/g, (run) =>
+    run.includes(PARAGRAPH_MARK) ? '\n\n' : '\n',
   );
   return decodeEntities(text);
 }

@@ -9,7 +9,6 @@ import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { ROLES } from './roles.js';
 import { PASSWORD_MAX_LENGTH } from './passwords.js';
 import { toUserView } from './auth.service.js';
-import type { AuditOutcome } from '../audit/audit.store.js';
 
 const RoleSchema = Type.Union(
   ROLES.map((r) => Type.Literal(r)),

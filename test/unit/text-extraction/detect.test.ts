@@ -140,12 +140,15 @@ describe('detectFileType: text and HTML', () => {
     expect(detectFileType(utf8(html))?.kind).toBe('html');
   });
 
-  it.each(['<paragraph>not html', '<?xml version="1.0"?><root/>', 'Hello <html>', '<abbr>x</abbr>', '<bold>'])(
-    'does not take %j for HTML',
-    (text) => {
-      expect(detectFileType(utf8(text))?.kind).toBe('text');
-    },
-  );
+  it.each([
+    '<paragraph>not html',
+    '<?xml version="1.0"?><root/>',
+    'Hello <html>',
+    '<abbr>x</abbr>',
+    '<bold>',
+  ])('does not take %j for HTML', (text) => {
+    expect(detectFileType(utf8(text))?.kind).toBe('text');
+  });
 });
 
 describe('isEncryptedOfficeFile', () => {
