@@ -701,7 +701,7 @@ export function encodeTiff(images: GrayImage[], options: TiffOptions = {}): Buff
   const bits = color === 'bilevel' ? 1 : 8;
   const photometric = { gray: 1, inverted: 0, rgb: 2, palette: 3, bilevel: 0 }[color];
   const parts: Buffer[] = [];
-  let length = 8;
+  let length = 0;
   const u16 = (b: Buffer, v: number, o: number): void =>
     void (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
   const u32 = (b: Buffer, v: number, o: number): void =>

@@ -255,6 +255,34 @@ function removeComments(html: string): string {
 }
 
 /**
+ * Replaces every tag (`<name ...>`, `</name>`, `<!...>`, `<?...>`) by `replace(name)`, scanning
+ * by index so that input full of unclosed `<` stays linear; a `<` that starts no tag is text.
+ */
+function replaceTags(html: string, replace: (name: string | undefined) => string): string {
+  let out = '';
+  let position = 0;
+  for (;;) {
+    const lt = html.indexOf('<', position);
+    if (lt === -1) break;
+    const next = html.charAt(lt + 1);
+    const startsTag = /[A-Za-z!?]/.test(next) || (next === '/' && /[A-Za-z]/.test(html.charAt(lt + 2)));
+    if (!startsTag) {
+      out += html.slice(position, lt + 1);
+      position = lt + 1;
+      continue;
+    }
+    const gt = html.indexOf('>', lt);
+    // No '>' anywhere after: no tag can follow either.
+    if (gt === -1) break;
+    out += html.slice(position, lt);
+    const name = /^<\/?([A-Za-z][A-Za-z0-9-]*)/.exec(html.slice(lt, Math.min(gt, lt + 64)))?.[1];
+    out += replace(name);
+    position = gt + 1;
+  }
+  return out + html.slice(position);
+}
+
+/**
  * Visible text of an HTML document without a DOM: hidden elements and comments dropped, block
  * elements turned into line breaks, table cells separated, entities decoded. Not normalised.
  */
@@ -264,17 +292,14 @@ export function htmlToText(html: string): string {
   const cleaned = removeElements(removeComments(html), HIDDEN_ELEMENTS)
     .replace(/[\uE000\uE001]/g, '')
     .replace(/[ \t\r\n\f]+/g, ' ');
-  const marked = cleaned.replace(
-    /<\/?([A-Za-z][A-Za-z0-9-]*)\b[^>]*>|<![^>]*>|<\?[^>]*>/g,
-    (_tag, name?: string) => {
-      if (!name) return '';
-      const tag = name.toLowerCase();
-      if (tag === 'br') return '\n';
-      if (tag === 'td' || tag === 'th') return '\t';
-      if (PARAGRAPH_ELEMENTS.has(tag)) return PARAGRAPH_MARK;
-      return BLOCK_ELEMENTS.has(tag) ? LINE_MARK : '';
-    },
-  );
+  const marked = replaceTags(cleaned, (name) => {
+    if (!name) return '';
+    const tag = name.toLowerCase();
+    if (tag === 'br') return '\n';
+    if (tag === 'td' || tag === 'th') return '\t';
+    if (PARAGRAPH_ELEMENTS.has(tag)) return PARAGRAPH_MARK;
+    return BLOCK_ELEMENTS.has(tag) ? LINE_MARK : '';
+  });
   // Adjacent block boundaries (</li><li>) make one break, a blank line if any was a paragraph.
   const text = marked.replace(/[\uE000\uE001][\uE000\uE001 \t]*/g, (run) =>
     run.includes(PARAGRAPH_MARK) ? '\n\n' : '\n',
