@@ -11,7 +11,8 @@ export const CREDIT_AGREEMENT_SCHEMA_VERSION = '1.0.0';
 const FacilityDetail = strictObject({
   facility_type: Type.String({
     minLength: 1,
-    description: 'Kind of facility, e.g. "Revolving Credit Facility", "Term Loan A", "Letter of Credit Sublimit"',
+    description:
+      'Kind of facility, e.g. "Revolving Credit Facility", "Term Loan A", "Letter of Credit Sublimit"',
   }),
   commitment_amount: nullable(Money, 'Commitment or sublimit amount of this facility'),
   maturity_date: nullable(IsoDate, 'Maturity date of this facility when it differs by facility'),
@@ -20,7 +21,10 @@ const FacilityDetail = strictObject({
 const ApplicableMargin = strictObject({
   rate_option: nullable(Text, 'Rate option the margin applies to, e.g. "Term SOFR", "Base Rate"'),
   margin: Type.String({ minLength: 1, description: 'Margin as a percentage per annum, e.g. "1.75%"' }),
-  tier: nullable(Text, 'Pricing level of a grid with its test, e.g. "Level I: Consolidated Leverage Ratio < 1.00:1.00"'),
+  tier: nullable(
+    Text,
+    'Pricing level of a grid with its test, e.g. "Level I: Consolidated Leverage Ratio < 1.00:1.00"',
+  ),
 });
 
 const InterestRateDetails = strictObject({
@@ -32,12 +36,21 @@ const InterestRateDetails = strictObject({
     'Spreads over the benchmarks: fixed margins, or one entry per level and rate option of a pricing grid',
   ),
   rate_floor: nullable(Text, 'Floor on the benchmark, e.g. "0%"'),
-  default_rate: nullable(Text, 'Default interest, e.g. "2% per annum in excess of the rate otherwise applicable"'),
+  default_rate: nullable(
+    Text,
+    'Default interest, e.g. "2% per annum in excess of the rate otherwise applicable"',
+  ),
 });
 
 const KeyFee = strictObject({
-  fee_type: Type.String({ minLength: 1, description: 'e.g. "Commitment Fee", "Letter of Credit Fee", "Fronting Fee"' }),
-  fee_rate_or_amount: nullable(Text, 'Rate or amount, e.g. "0.25% per annum", "Applicable Rate", "per Fee Letter"'),
+  fee_type: Type.String({
+    minLength: 1,
+    description: 'e.g. "Commitment Fee", "Letter of Credit Fee", "Fronting Fee"',
+  }),
+  fee_rate_or_amount: nullable(
+    Text,
+    'Rate or amount, e.g. "0.25% per annum", "Applicable Rate", "per Fee Letter"',
+  ),
   payment_frequency: nullable(Text, 'When it is paid, e.g. "quarterly in arrears"'),
 });
 

@@ -72,15 +72,17 @@ export const EXTRACTION_SCHEMAS: Readonly<Record<ExtractionSchemaName, Extractio
 
 export const EXTRACTION_SCHEMA_NAMES = Object.keys(EXTRACTION_SCHEMAS) as ExtractionSchemaName[];
 
-export const EXTRACTION_SCHEMA_FIELDS: Readonly<Record<ExtractionSchemaName, readonly string[]>> = Object.freeze({
-  credit_agreement: EXTRACTION_SCHEMAS.credit_agreement.fields,
-  loan_booking_sheet: EXTRACTION_SCHEMAS.loan_booking_sheet.fields,
-});
+export const EXTRACTION_SCHEMA_FIELDS: Readonly<Record<ExtractionSchemaName, readonly string[]>> =
+  Object.freeze({
+    credit_agreement: EXTRACTION_SCHEMAS.credit_agreement.fields,
+    loan_booking_sheet: EXTRACTION_SCHEMAS.loan_booking_sheet.fields,
+  });
 
-export const REQUIRED_BEFORE_APPROVAL: Readonly<Record<ExtractionSchemaName, readonly string[]>> = Object.freeze({
-  credit_agreement: EXTRACTION_SCHEMAS.credit_agreement.required,
-  loan_booking_sheet: EXTRACTION_SCHEMAS.loan_booking_sheet.required,
-});
+export const REQUIRED_BEFORE_APPROVAL: Readonly<Record<ExtractionSchemaName, readonly string[]>> =
+  Object.freeze({
+    credit_agreement: EXTRACTION_SCHEMAS.credit_agreement.required,
+    loan_booking_sheet: EXTRACTION_SCHEMAS.loan_booking_sheet.required,
+  });
 
 export function isExtractionSchemaName(name: string): name is ExtractionSchemaName {
   return Object.prototype.hasOwnProperty.call(EXTRACTION_SCHEMAS, name);
@@ -111,7 +113,8 @@ function fieldValidator(schemaName: ExtractionSchemaName, field: string): { nonN
   const fieldSchema = EXTRACTION_SCHEMAS[schemaName].schema.properties[field];
   if (!fieldSchema) return undefined;
   const anyOf = (fieldSchema as { anyOf?: TSchema[] }).anyOf;
-  const nonNullSchema = anyOf?.find((branch) => (branch as { type?: unknown }).type !== 'null') ?? fieldSchema;
+  const nonNullSchema =
+    anyOf?.find((branch) => (branch as { type?: unknown }).type !== 'null') ?? fieldSchema;
   const entry = { nonNull: Compile(nonNullSchema) };
   validators.set(key, entry);
   return entry;
@@ -134,7 +137,10 @@ export function validateField(schemaName: string, field: string, value: unknown)
 }
 
 /** Validates every field of a result object; returns errors keyed by field (only invalid fields). */
-export function validateFields(schemaName: string, values: Record<string, unknown>): Record<string, string[]> {
+export function validateFields(
+  schemaName: string,
+  values: Record<string, unknown>,
+): Record<string, string[]> {
   const schema = getExtractionSchema(schemaName);
   const errors: Record<string, string[]> = {};
   for (const key of Object.keys(values)) {

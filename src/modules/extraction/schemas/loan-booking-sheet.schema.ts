@@ -48,7 +48,10 @@ export const LoanBookingSheetSchema = strictObject({
   facility_high_balance_threshold: nullable(Money, 'Facility high balance threshold'),
   // Scheduling
   next_due_date: nullable(IsoDate, 'Next payment due date'),
-  business_day_adjustment_rule: nullable(Text, 'Business day convention, e.g. "Following", "Modified Following"'),
+  business_day_adjustment_rule: nullable(
+    Text,
+    'Business day convention, e.g. "Following", "Modified Following"',
+  ),
   due_date_end_of_month: nullable(Bool, 'Whether payments fall due at the end of the month'),
   calendar_used: nullable(Text, 'Holiday calendar used, e.g. "New York"'),
   // Billing
@@ -84,7 +87,10 @@ export const LoanBookingSheetSchema = strictObject({
   collateral_details: nullable(
     Type.Array(
       strictObject({
-        collateral_type: Type.String({ minLength: 1, description: 'e.g. "substantially all personal property"' }),
+        collateral_type: Type.String({
+          minLength: 1,
+          description: 'e.g. "substantially all personal property"',
+        }),
         collateral_value: nullable(Text, 'Stated value of the collateral'),
         security_agreement: nullable(Text, 'Security document granting the lien'),
       }),
@@ -148,7 +154,10 @@ export const LoanBookingSheetSchema = strictObject({
   assignment_provisions: nullable(
     Type.Array(
       strictObject({
-        assignee: Type.String({ minLength: 1, description: 'Who may take an assignment, e.g. "Eligible Assignee"' }),
+        assignee: Type.String({
+          minLength: 1,
+          description: 'Who may take an assignment, e.g. "Eligible Assignee"',
+        }),
         assignment_conditions: nullable(Text, 'Conditions of assignment'),
       }),
       { minItems: 1 },

@@ -37,7 +37,8 @@ const PAGE_SEPARATOR = '\n\f\n';
 const MAX_EDGE_LINES = 4;
 
 /** A line that is nothing but a page number ("12", "- 12 -", "Page 12 of 150", "ii", "A-3"). */
-const PAGE_NUMBER_LINE = /^\s*(?:-\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7}|[A-Z]-\d{1,3})(?:\s+of\s+\d{1,4})?(?:\s*-)?\s*$/i;
+const PAGE_NUMBER_LINE =
+  /^\s*(?:-\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7}|[A-Z]-\d{1,3})(?:\s+of\s+\d{1,4})?(?:\s*-)?\s*$/i;
 
 interface Line {
   start: number;
@@ -93,7 +94,8 @@ function findBoilerplateKeys(pageLines: Line[][]): Set<string> {
 
 const TOC_HEADING = /table\s+of\s+contents/i;
 /** A table-of-contents entry: a heading that ends in a page number, possibly after dot leaders. */
-const TOC_ENTRY = /^\s*(?:(?:section|article|schedule|exhibit|annex|appendix)\b|\d{1,2}\.\d{1,2}\b|[IVX]{1,5}\.?\s).{0,150}?(?:\.{2,}|\s)\s*(?:\d{1,3}|[ivx]{1,5})\s*$/i;
+const TOC_ENTRY =
+  /^\s*(?:(?:section|article|schedule|exhibit|annex|appendix)\b|\d{1,2}\.\d{1,2}\b|[IVX]{1,5}\.?\s).{0,150}?(?:\.{2,}|\s)\s*(?:\d{1,3}|[ivx]{1,5})\s*$/i;
 const TOC_LISTING = /^\s*(?:schedule|exhibit|annex|appendix)\s+[\w.-]{1,8}\b/i;
 
 function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pageCount: number): boolean {
@@ -115,7 +117,11 @@ const SIG_NAME_TITLE = /^\s*(?:Name|Title)\s*:/m;
 const ANNEX_HEADING = /^\s*(?:EXHIBIT|SCHEDULE|ANNEX|APPENDIX)\s+[A-Z0-9][\w.-]{0,8}\s*$/m;
 const IN_WITNESS = /IN\s+WITNESS\s+WHEREOF/i;
 
-export function buildDocument(documentId: string, documentName: string | undefined, pages: SourcePage[]): RulesDocument {
+export function buildDocument(
+  documentId: string,
+  documentName: string | undefined,
+  pages: SourcePage[],
+): RulesDocument {
   const sorted = [...pages].sort((a, b) => a.page - b.page);
   const pageLines = sorted.map((p) => splitLines(p.text));
   const boilerplate = findBoilerplateKeys(pageLines);

@@ -4,9 +4,30 @@
  */
 
 const MONTHS: Record<string, number> = {
-  january: 1, jan: 1, february: 2, feb: 2, march: 3, mar: 3, april: 4, apr: 4, may: 5, june: 6, jun: 6,
-  july: 7, jul: 7, august: 8, aug: 8, september: 9, sept: 9, sep: 9, october: 10, oct: 10,
-  november: 11, nov: 11, december: 12, dec: 12,
+  january: 1,
+  jan: 1,
+  february: 2,
+  feb: 2,
+  march: 3,
+  mar: 3,
+  april: 4,
+  apr: 4,
+  may: 5,
+  june: 6,
+  jun: 6,
+  july: 7,
+  jul: 7,
+  august: 8,
+  aug: 8,
+  september: 9,
+  sept: 9,
+  sep: 9,
+  october: 10,
+  oct: 10,
+  november: 11,
+  nov: 11,
+  december: 12,
+  dec: 12,
 };
 
 const MONTH_NAME =
@@ -59,7 +80,7 @@ export function addToDate(iso: string, amount: number, unit: 'days' | 'months' |
     const date = new Date(Date.UTC(y, m - 1, d + amount));
     return isoDate(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
   }
-  const totalMonths = (y * 12 + (m - 1)) + (unit === 'years' ? amount * 12 : amount);
+  const totalMonths = y * 12 + (m - 1) + (unit === 'years' ? amount * 12 : amount);
   const year = Math.floor(totalMonths / 12);
   const month = (totalMonths % 12) + 1;
   // An anniversary of the 29th of February (or of the 31st in a shorter month) falls on the
@@ -106,16 +127,18 @@ function scaleDecimal(integer: string, fraction: string, power: number): string 
 }
 
 export function parseMoney(text: string): Money | null {
-  const m = /^((?:U\.S\.\s?|US\s?|C|CDN|Cdn|A)?\$|USD\s?|EUR\s?|GBP\s?|CAD\s?|€|£)\s?([\d,]+)(?:\.(\d{1,2}))?(?:\s?(million|billion))?$/.exec(
-    text.trim(),
-  );
+  const m =
+    /^((?:U\.S\.\s?|US\s?|C|CDN|Cdn|A)?\$|USD\s?|EUR\s?|GBP\s?|CAD\s?|€|£)\s?([\d,]+)(?:\.(\d{1,2}))?(?:\s?(million|billion))?$/.exec(
+      text.trim(),
+    );
   if (!m) return null;
   const currency = currencyOf(m[1]!);
   if (!currency) return null;
   const integer = m[2]!.replace(/,/g, '');
   const fraction = m[3] ?? '';
   const scale = m[4] === 'billion' ? 9 : m[4] === 'million' ? 6 : 0;
-  const value = scale > 0 ? scaleDecimal(integer, fraction, scale) : fraction ? `${integer}.${fraction}` : integer;
+  const value =
+    scale > 0 ? scaleDecimal(integer, fraction, scale) : fraction ? `${integer}.${fraction}` : integer;
   const [whole, frac = ''] = value.split('.');
   return { amount: `${whole}.${frac.padEnd(2, '0')}`, currency };
 }
@@ -140,7 +163,8 @@ export function moneyEquals(a: Money, b: Money): boolean {
 export function normalisePercent(text: string): string | null {
   const t = text.trim().toLowerCase();
   if (t === 'zero' || t === '0') return '0%';
-  const m = /^(\d{1,3}(?:\.\d{1,5})?)\s?%$/.exec(t) ?? /^(\d{1,3}(?:\.\d{1,5})?)\s?(?:percent|per cent)$/.exec(t);
+  const m =
+    /^(\d{1,3}(?:\.\d{1,5})?)\s?%$/.exec(t) ?? /^(\d{1,3}(?:\.\d{1,5})?)\s?(?:percent|per cent)$/.exec(t);
   if (!m) return null;
   let n = m[1]!;
   if (n.includes('.')) n = n.replace(/0+$/, '').replace(/\.$/, '');
@@ -151,9 +175,33 @@ export function normalisePercent(text: string): string | null {
 export const PERCENT_SOURCE = '\\d{1,3}(?:\\.\\d{1,5})?\\s?(?:%|percent\\b|per cent\\b)';
 
 const NUMBER_WORDS: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, eighteen: 18, twenty: 20, thirty: 30, sixty: 60, ninety: 90,
-  first: 1, second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  eighteen: 18,
+  twenty: 20,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  seventh: 7,
+  eighth: 8,
+  ninth: 9,
+  tenth: 10,
 };
 
 /** "5", "five", "fifth", "5th" -> 5. */

@@ -1,0 +1,1 @@
+export { RULES_ENGINE_NAME, createRulesEngine, runRules } from './rules-engine.js';

@@ -1,0 +1,378 @@
+import type { RulesDocument } from './document.js';
+import { pageIndexAt } from './document.js';
+import type { Role } from './names.js';
+import { isValidPartyName, parseRole, parseRoleList, scanNameBackward } from './names.js';
+
+export type PartySource = 'preamble' | 'cover' | 'signature' | 'label';
+
+export interface PartyFinding {
+  name: string;
+  roles: Role[];
+  /** Quoted defined terms given to the party that are not roles ("Holdings", "Company"). */
+  aliases: string[];
+  /** The description after the name: "a Delaware corporation", "a national banking association". */
+  description: string | null;
+  source: PartySource;
+  /** Joined offsets of the name and its description/roles, for evidence. */
+  start: number;
+  end: number;
+}
+
+export interface Preamble {
+  start: number;
+  /** Offset of "among"/"between"/"promises to pay": dates of the deal are before it. */
+  partiesStart: number;
+  end: number;
+}
+
+// Where the operative text opens: "This CREDIT AGREEMENT ...", "THIS AMENDMENT NO. 2 ...",
+// "CREDIT AGREEMENT (this "Agreement") dated as of ...", or a note's "FOR VALUE RECEIVED".
+const PREAMBLE_OPENING =
+  /\b(?:THIS|This)\s+(?:[A-Z0-9"“][\w.,'’&"”-]*\s+){0,12}?(?:AGREEMENT|Agreement|AMENDMENT|Amendment|NOTE|Note)\b|(?:^|\n)[ \t]*(?:[A-Z0-9][A-Z0-9.,'’&-]*[ \t]+){0,10}(?:AGREEMENT|AMENDMENT)[ \t]*(?:\(|,?[ \t]*dated)|FOR\s+VALUE\s+RECEIVED/g;
+const PARTIES_WORD = /\b(?:among|between|AMONG|BETWEEN|promises?\s+to\s+pay|PROMISES?\s+TO\s+PAY)\b/g;
+// The preamble paragraph ends where the recitals or the operative clauses start.
+const PREAMBLE_END =
+  /\b(?:WHEREAS|W\s?I\s?T\s?N\s?E\s?S\s?S\s?E\s?T\s?H|RECITALS|PRELIMINARY\s+STATEMENTS?|NOW,?\s+THEREFORE|The\s+parties\s+hereto\s+(?:hereby\s+)?agree|In\s+consideration\s+of|ARTICLE\s+I\b|Section\s+1\.01|1\.01\s+Defined)/g;
+const PREAMBLE_MAX = 3000;
+
+export function findPreamble(doc: RulesDocument): Preamble | null {
+  const text = doc.text;
+  // The preamble is near the front; limiting the search keeps exhibits' forms (which have their own
+  // "THIS NOTE ..." openings) from being mistaken for it.
+  const limit = Math.min(
+    doc.signatureStart,
+    doc.bodyStart + Math.max(60_000, Math.floor((text.length - doc.bodyStart) * 0.3)),
+  );
+  PREAMBLE_OPENING.lastIndex = doc.bodyStart;
+  for (let m = PREAMBLE_OPENING.exec(text); m && m.index < limit; m = PREAMBLE_OPENING.exec(text)) {
+    const start = m.index + (m[0].length - m[0].trimStart().length);
+    PARTIES_WORD.lastIndex = start;
+    const p = PARTIES_WORD.exec(text);
+    if (!p || p.index - start > 1500) continue;
+    PREAMBLE_END.lastIndex = p.index;
+    const e = PREAMBLE_END.exec(text);
+    const end = Math.min(
+      e && e.index - p.index < PREAMBLE_MAX ? e.index : p.index + PREAMBLE_MAX,
+      text.length,
+    );
+    return { start, partiesStart: p.index, end };
+  }
+  return null;
+}
+
+interface Tail {
+  roles: Role[];
+  quotedTerms: string[];
+  parens: string[];
+  description: string | null;
+  end: number;
+}
+
+const DESCRIPTION = /^\s*,?\s*(?:a|an|A|AN)\s+([^()]{1,200}?)(?=\s*\(|,\s|\.\s|;|\n[ \t]*\n|$)/;
+const ENTITY_WORD =
+  /\b(?:corporation|company|partnership|association|bank|trust|limited|société|unlimited|exempted|organized|incorporated|credit union|CORPORATION|COMPANY|PARTNERSHIP|ASSOCIATION|BANK|LIMITED)\b/;
+const QUOTED = /["“]([^"“”]{1,60})["”]/g;
+
+/** Reads what follows a party's name: description, parentheticals and "as" roles, in any order. */
+function parseTail(text: string, pos: number, limit: number): Tail {
+  const tail: Tail = { roles: [], quotedTerms: [], parens: [], description: null, end: pos };
+  let cur = pos;
+  for (let guard = 0; guard < 6 && cur < limit; guard++) {
+    const rest = text.slice(cur, Math.min(limit, cur + 500));
+    const desc = tail.description === null ? DESCRIPTION.exec(rest) : null;
+    if (desc && ENTITY_WORD.test(desc[1]!)) {
+      tail.description = desc[1]!.replace(/\s+/g, ' ').trim();
+      cur += desc[0].length;
+      continue;
+    }
+    const paren = /^\s*\(([^()]{0,400})\)/.exec(rest);
+    if (paren) {
+      tail.parens.push(paren[1]!);
+      QUOTED.lastIndex = 0;
+      for (let q = QUOTED.exec(paren[1]!); q; q = QUOTED.exec(paren[1]!)) tail.quotedTerms.push(q[1]!.trim());
+      cur += paren[0].length;
+      continue;
+    }
+    const as = /^\s*,?\s*(?:as|AS)\s+/.exec(rest);
+    if (as) {
+      const list = parseRoleList(text, cur + as[0].length);
+      if (list.roles.length === 0) break;
+      tail.roles.push(...list.roles);
+      cur = list.end;
+      continue;
+    }
+    break;
+  }
+  tail.end = cur;
+  return tail;
+}
+
+const AS_ANCHOR = /,\s*(?:as|AS)\s+|\n[ \t]*(?:as|AS)[ \t]+/g;
+const DESC_ANCHOR =
+  /,\s+(?:a|an|A|AN)\s+(?=[^,()]{0,80}?\b(?:corporation|company|partnership|association|bank|trust|limited|société|unlimited|exempted|organized|incorporated|CORPORATION|COMPANY|PARTNERSHIP|ASSOCIATION|BANK|LIMITED)\b)/g;
+const PAREN_ANCHOR = /\s*\(\s*[^()"“”]{0,120}["“]/g;
+
+interface Entity {
+  name: string;
+  start: number;
+  end: number;
+  stoppedAt: string | null;
+  stopStart: number;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Finds the parties of one paragraph (a preamble, a cover page, a signature block). Each party is
+ * a capitalised name followed by a description, a parenthetical or an "as <role>" list.
+ */
+export function parseParties(
+  text: string,
+  regionStart: number,
+  regionEnd: number,
+  lineMode: boolean,
+  source: PartySource,
+): PartyFinding[] {
+  const region = text.slice(regionStart, regionEnd);
+  const anchors: number[] = [];
+  for (const re of [AS_ANCHOR, DESC_ANCHOR, PAREN_ANCHOR]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(region); m; m = re.exec(region)) anchors.push(regionStart + m.index);
+  }
+  anchors.sort((a, b) => a - b);
+  const entities: Entity[] = [];
+  const seen = new Set<number>();
+  for (const a of anchors) {
+    let end = a;
+    while (end > regionStart && /\s/.test(text[end - 1]!)) end--;
+    const span = scanNameBackward(text, end, lineMode);
+    if (!span || span.start < regionStart || seen.has(span.start)) continue;
+    seen.add(span.start);
+    entities.push(span);
+  }
+  entities.sort((a, b) => a.start - b.start);
+
+  const findings: PartyFinding[] = [];
+  for (let i = 0; i < entities.length; i++) {
+    const e = entities[i]!;
+    const nextStart = entities[i + 1]?.start ?? regionEnd;
+    const tail = parseTail(text, e.end, Math.min(regionEnd, nextStart));
+    const roles = [...tail.roles];
+    const aliases: string[] = [];
+    for (const term of tail.quotedTerms) {
+      const role = parseRole(term);
+      if (role) roles.push(role);
+      else aliases.push(term);
+    }
+    const finding: PartyFinding = {
+      name: e.name,
+      roles,
+      aliases,
+      description: tail.description,
+      source,
+      start: e.start,
+      end: Math.max(e.end, tail.end),
+    };
+    findings.push(finding);
+    addCoParties(text, e, roles, lineMode, source, regionStart, findings);
+  }
+  shareRolesWithAliases(findings, text);
+  return findings.filter((f) => f.roles.length > 0 || f.aliases.length > 0);
+}
+
+/**
+ * "ALPHA INC. and BETA LLC, as Borrowers" or a cover's list of arrangers: a plural role belongs to
+ * every name of the list before it, not only to the last one.
+ */
+function addCoParties(
+  text: string,
+  e: Entity,
+  roles: Role[],
+  lineMode: boolean,
+  source: PartySource,
+  regionStart: number,
+  findings: PartyFinding[],
+): void {
+  if (!roles.some((r) => r.plural)) return;
+  const shared = roles.map((r) => ({ ...r, plural: false }));
+  let cursor: Entity = e;
+  for (let n = 0; n < 6; n++) {
+    let end: number;
+    if (cursor.stoppedAt === 'and' || cursor.stoppedAt === 'AND' || cursor.stoppedAt === ',') {
+      end = cursor.stopStart;
+    } else if (lineMode) {
+      // Line mode: the previous line is a co-party if it is a name on its own (or "and").
+      const lineStart = text.lastIndexOf('\n', cursor.start - 1);
+      if (lineStart <= regionStart) return;
+      end = lineStart;
+      const prevLineStart = text.lastIndexOf('\n', end - 1) + 1;
+      if (/^\s*(?:and|AND|&)\s*$/.test(text.slice(prevLineStart, end))) end = prevLineStart - 1;
+    } else {
+      return;
+    }
+    while (end > regionStart && /[\s,]/.test(text[end - 1]!)) end--;
+    if (end <= regionStart) return;
+    const span = scanNameBackward(text, end, lineMode);
+    if (!span || span.start < regionStart) return;
+    if (lineMode && text.slice(text.lastIndexOf('\n', span.start - 1) + 1, span.start).trim() !== '') return;
+    findings.push({
+      name: span.name,
+      roles: shared,
+      aliases: [],
+      description: null,
+      source,
+      start: span.start,
+      end: e.end,
+    });
+    cursor = span;
+  }
+}
+
+/** `BETA LLC ("Beta" and, together with Alpha, the "Borrowers")` gives Alpha the role as well. */
+function shareRolesWithAliases(findings: PartyFinding[], text: string): void {
+  for (const f of findings) {
+    if (f.roles.length === 0) continue;
+    const parenText = text.slice(f.start, f.end);
+    if (!/together\s+with|each\s+of|collectively/i.test(parenText)) continue;
+    for (const other of findings) {
+      if (other === f || other.roles.length > 0) continue;
+      const named = other.aliases.some((a) => new RegExp(`\\b${escapeRegex(a)}\\b`).test(parenText));
+      if (named) other.roles = [...f.roles];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signature pages
+
+const BY_LINE = /^[ \t]*By[ \t]*:/gm;
+const BLOCK_BOUNDARY = /^[ \t]*(?:By|Name|Title|Its|Date)[ \t]*:.*$/gm;
+const HEADING_LINE = /^[ \t]*([A-Z][A-Z/ ,&-]{3,60}):[ \t]*$/gm;
+
+function headingRoles(heading: string): Role[] {
+  const roles: Role[] = [];
+  for (const part of heading.split(/\s*,\s*|\s+AND\s+|\s+and\s+/)) {
+    const r = parseRole(part);
+    if (r) roles.push({ ...r, plural: false });
+  }
+  return roles;
+}
+
+/**
+ * Signature blocks: the name (and "as <role>") above each "By:" line. A block with no "as" phrase
+ * takes its role from the page's heading ("LENDERS:", "BORROWER:"), which carries over to the next
+ * signature page as printed agreements do.
+ */
+export function parseSignaturePages(doc: RulesDocument): PartyFinding[] {
+  const findings: PartyFinding[] = [];
+  let heading: Role[] = [];
+  for (const page of doc.pages) {
+    if (!page.isSignature) continue;
+    const t = page.text;
+    const boundaries: { pos: number; heading?: Role[] }[] = [{ pos: page.contentStart }];
+    BLOCK_BOUNDARY.lastIndex = 0;
+    for (let m = BLOCK_BOUNDARY.exec(t); m; m = BLOCK_BOUNDARY.exec(t))
+      boundaries.push({ pos: m.index + m[0].length });
+    HEADING_LINE.lastIndex = 0;
+    for (let m = HEADING_LINE.exec(t); m; m = HEADING_LINE.exec(t)) {
+      boundaries.push({ pos: m.index + m[0].length, heading: headingRoles(m[1]!) });
+    }
+    boundaries.sort((a, b) => a.pos - b.pos);
+    BY_LINE.lastIndex = 0;
+    for (let m = BY_LINE.exec(t); m; m = BY_LINE.exec(t)) {
+      let blockStart = page.contentStart;
+      for (const b of boundaries) {
+        if (b.pos > m.index) break;
+        blockStart = Math.max(blockStart, b.pos);
+        if (b.heading) heading = b.heading;
+      }
+      const block = t.slice(blockStart, m.index);
+      if (block.trim().length === 0) continue;
+      const base = page.offset + blockStart;
+      const blockEnd = page.offset + m.index;
+      const parsed = parseParties(doc.text, base, blockEnd, true, 'signature').filter(
+        (f) => f.roles.length > 0,
+      );
+      if (parsed.length > 0) {
+        findings.push(...parsed);
+        continue;
+      }
+      if (heading.length === 0) continue;
+      // No "as" phrase: the block's first line is the name.
+      const firstLine = /^\s*(\S[^\n]*)/.exec(block);
+      if (!firstLine) continue;
+      const raw = firstLine[1]!.trim().replace(/,$/, '');
+      const lineAt = base + firstLine[0].length - firstLine[1]!.length;
+      const span = scanNameBackward(doc.text, lineAt + raw.length, true);
+      if (!span || span.start !== lineAt || span.name !== raw.replace(/\s+/g, ' ')) continue;
+      findings.push({
+        name: span.name,
+        roles: heading,
+        aliases: [],
+        description: null,
+        source: 'signature',
+        start: span.start,
+        end: span.end,
+      });
+    }
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cover page and term-sheet labels
+
+export function parseCover(doc: RulesDocument): PartyFinding[] {
+  const firstToc = doc.pages.findIndex((p) => p.isToc);
+  if (firstToc <= 0) return [];
+  const end = doc.pages[firstToc]!.offset;
+  return parseParties(doc.text, 0, end, true, 'cover').filter((f) => f.roles.length > 0);
+}
+
+const LABEL_LINE = /^[ \t]*([A-Z][A-Za-z/ -]{2,40}?)[ \t]*:[ \t]*(\S[^\n]*)$/gm;
+
+/**
+ * Term sheets name parties in a two-column layout: "Borrower: Acme Corp., a Delaware corporation".
+ * Only values that are legal names in full are taken; "A syndicate of banks ..." is not a name.
+ */
+export function parseLabels(doc: RulesDocument, from: number, to: number): PartyFinding[] {
+  const findings: PartyFinding[] = [];
+  const region = doc.text.slice(from, to);
+  LABEL_LINE.lastIndex = 0;
+  for (let m = LABEL_LINE.exec(region); m; m = LABEL_LINE.exec(region)) {
+    const role = parseRole(m[1]!);
+    if (!role) continue;
+    const valueStart = from + m.index + m[0].length - m[2]!.length;
+    const value = m[2]!;
+    const cut = /,\s+(?:a|an)\s|\s\(|;|\.\s|\s+as\s/.exec(value);
+    const head = cut ? value.slice(0, cut.index) : value.replace(/\.$/, '');
+    const parts =
+      role.plural || /\sand\s/.test(head) ? head.split(/\s+and\s+|,\s+(?=[A-Z])(?![A-Z][\w.]*\s*$)/) : [head];
+    let offset = 0;
+    for (const partRaw of parts) {
+      const idx = head.indexOf(partRaw, offset);
+      offset = idx + partRaw.length;
+      const part = partRaw.trim().replace(/,$/, '');
+      if (!isValidPartyName(part)) continue;
+      const partStart = valueStart + idx + (partRaw.length - partRaw.trimStart().length);
+      const span = scanNameBackward(doc.text, partStart + part.length, true);
+      if (!span || span.start !== partStart) continue;
+      findings.push({
+        name: span.name,
+        roles: [{ ...role, plural: false }],
+        aliases: [],
+        description: null,
+        source: 'label',
+        start: span.start,
+        end: span.end,
+      });
+    }
+  }
+  return findings;
+}
+
+export function pageOf(doc: RulesDocument, offset: number): number {
+  return doc.pages[pageIndexAt(doc, offset)]!.page;
+}

@@ -1,0 +1,348 @@
+import type { Evidence } from '../../engine.js';
+import type { DocContext, Found } from './context.js';
+import { bodyMatches, found, sentenceAround } from './context.js';
+import { findDefinition } from './definitions.js';
+import { evidenceFor } from './document.js';
+import { PERCENT_SOURCE, normalisePercent } from './values.js';
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks
+
+// Loan types name the benchmark options: "Term SOFR Loans", "Base Rate Loans", "ABR Borrowings",
+// "Eurodollar Rate Loans". Components of a benchmark (the Federal Funds Rate inside the Base Rate)
+// are never followed by "Loan", which is why the loan noun is required.
+const OPTION_SOURCE =
+  '(Daily\\s+Simple\\s+SOFR|Adjusted\\s+Term\\s+SOFR|Term\\s+SOFR|Daily\\s+SOFR|SOFR|Alternate\\s+Base\\s+Rate|Base\\s+Rate|ABR|Eurodollar(?:\\s+Rate)?|LIBOR|LIBO\\s+Rate|Eurocurrency(?:\\s+Rate)?|EURIBOR|Prime\\s+Rate|Term\\s+Benchmark|RFR|BSBY|CDOR|SONIA)';
+const LOAN_TYPE = new RegExp(
+  `\\b${OPTION_SOURCE}\\s+(?:Rate\\s+)?(?:Loans?|Borrowings?|Advances?|Tranches?)\\b`,
+  'g',
+);
+// Notes and term sheets: "at a rate per annum equal to the Prime Rate plus 0.50%".
+const RATE_EQUAL = new RegExp(
+  `\\brate\\s+(?:per\\s+annum\\s+)?equal\\s+to\\s+(?:the\\s+)?(?:sum\\s+of\\s+(?:\\(\\w\\)\\s+)?(?:the\\s+)?)?${OPTION_SOURCE}\\b`,
+  'g',
+);
+
+export function canonicalOption(raw: string): string {
+  const s = raw.replace(/\s+/g, ' ').trim();
+  if (/^Adjusted Term SOFR$/i.test(s)) return 'Term SOFR';
+  if (/^ABR$/.test(s) || /^Alternate Base Rate$/i.test(s)) return 'Alternate Base Rate';
+  if (/^Eurodollar/i.test(s)) return 'Eurodollar Rate';
+  if (/^(?:LIBOR|LIBO Rate)$/i.test(s)) return 'LIBOR';
+  if (/^Eurocurrency/i.test(s)) return 'Eurocurrency Rate';
+  return s;
+}
+
+export function extractBaseRateOptions(ctx: DocContext): Found<string[]> | null {
+  const counts = new Map<string, { n: number; first: number; firstEnd: number }>();
+  const add = (raw: string, start: number, end: number, weight: number): void => {
+    const key = canonicalOption(raw);
+    const c = counts.get(key);
+    if (c) c.n += weight;
+    else counts.set(key, { n: weight, first: start, firstEnd: end });
+  };
+  for (const m of bodyMatches(ctx, LOAN_TYPE)) add(m[1]!, m.index, m.index + m[0].length, 1);
+  for (const m of bodyMatches(ctx, RATE_EQUAL)) add(m[1]!, m.index, m.index + m[0].length, 2);
+  // A type mentioned once may be a passing reference (a transition clause naming LIBOR); an option
+  // is used throughout the agreement.
+  const options = [...counts.entries()].filter(([, c]) => c.n >= 2).sort((a, b) => a[1].first - b[1].first);
+  // "SOFR Loans" and "Term SOFR Loans" in one agreement are the same option written two ways.
+  const names = options.map(([k]) => k).filter((k, _i, all) => !(k === 'SOFR' && all.includes('Term SOFR')));
+  if (names.length === 0) return null;
+  const evidence = options
+    .filter(([k]) => names.includes(k))
+    .flatMap(([, c]) => evidenceFor(ctx.doc, c.first, c.firstEnd));
+  return { value: names, confidence: 0.85, evidence };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Margins
+
+export interface Margin {
+  rate_option: string | null;
+  margin: string;
+  tier: string | null;
+}
+
+const MARGIN_TERMS = [
+  'Applicable Rate',
+  'Applicable Margin',
+  'Applicable Spread',
+  'Applicable Interest Margin',
+  'Margin',
+];
+const GRID_MARKERS =
+  /Pricing\s+Level|\bLevel\s+[IV1-9]\b|\bCategory\s+[1-9IV]\b|\bTier\s+[1-9IV]\b|following\s+table|set\s+forth\s+below|pricing\s+grid/i;
+const PAIR = new RegExp(
+  `${OPTION_SOURCE}\\s+(?:Rate\\s+)?(?:Loans?|Borrowings?|Advances?)?[^%;.]{0,60}?(${PERCENT_SOURCE})`,
+  'g',
+);
+const PLUS_MARGIN = new RegExp(
+  `${OPTION_SOURCE}\\s+(?:plus|\\+)\\s+(?:a\\s+margin\\s+of\\s+)?(${PERCENT_SOURCE})`,
+  'g',
+);
+
+function columnsOf(header: string): string[] {
+  // Column headings of a pricing grid, in reading order. Each heading is one of these; a heading
+  // that merges two ("Term SOFR Loans and Letters of Credit") is one column.
+  const re =
+    /(Commitment(?:\s+Fee)?|Facility\s+Fee|Unused\s+(?:Line\s+|Commitment\s+)?Fee|Letter\s+of\s+Credit\s+Fee|Daily\s+Simple\s+SOFR|Term\s+SOFR|SOFR|Eurodollar|LIBOR|Eurocurrency|Term\s+Benchmark|RFR|EURIBOR|Alternate\s+Base\s+Rate|Base\s+Rate|ABR|Prime)/gi;
+  const cols: string[] = [];
+  let lastEnd = -100;
+  for (let m = re.exec(header); m; m = re.exec(header)) {
+    const gap = header.slice(lastEnd, m.index);
+    // "Term SOFR Loans and Letters of Credit": a benchmark right after another benchmark joined by
+    // "and" or "/" is the same column only for the letter-of-credit fee, which is not a keyword here.
+    if (
+      lastEnd >= 0 &&
+      /^\s*(?:Loans?)?\s*(?:\/|and)\s*$/i.test(gap) &&
+      /fee/i.test(m[1]!) === false &&
+      cols.length > 0 &&
+      /SOFR|Eurodollar|LIBOR|Eurocurrency|Benchmark|RFR|EURIBOR/i.test(cols[cols.length - 1]!) &&
+      /SOFR|Eurodollar|LIBOR|Eurocurrency|Benchmark|RFR|EURIBOR/i.test(m[1]!)
+    ) {
+      lastEnd = m.index + m[0].length;
+      continue;
+    }
+    cols.push(m[1]!.replace(/\s+/g, ' '));
+    lastEnd = m.index + m[0].length;
+  }
+  return cols;
+}
+
+const GRID_ROW =
+  /^[ \t]*((?:Pricing\s+)?(?:Level|Category|Tier)\s+[IVX\d]{1,4}|[IVX]{1,4}|\d)\b[ \t.:]*([^\n%]*?)((?:\d{1,2}(?:\.\d{1,4})?\s?%[^\n%\d]{0,20}){2,8})$/gm;
+
+function parseGrid(
+  text: string,
+  base: number,
+): { margins: Margin[]; start: number; end: number; mapped: boolean } | null {
+  GRID_ROW.lastIndex = 0;
+  const rows: { tier: string; values: string[]; index: number; end: number }[] = [];
+  for (let m = GRID_ROW.exec(text); m; m = GRID_ROW.exec(text)) {
+    const values = [...m[3]!.matchAll(/(\d{1,2}(?:\.\d{1,4})?)\s?%/g)].map((v) =>
+      normalisePercent(`${v[1]}%`)!,
+    );
+    let label = m[1]!.trim();
+    if (/^[IVX\d]{1,4}$/.test(label)) label = `Level ${label}`;
+    const test = m[2]!.replace(/\s+/g, ' ').trim();
+    rows.push({
+      tier: test ? `${label}: ${test}` : label,
+      values,
+      index: m.index,
+      end: m.index + m[0].length,
+    });
+  }
+  if (rows.length < 2) return null;
+  const width = rows[0]!.values.length;
+  if (!rows.every((r) => r.values.length === width)) return null;
+  const cols = columnsOf(text.slice(0, rows[0]!.index));
+  const mapped = cols.length === width;
+  const margins: Margin[] = [];
+  for (const r of rows) {
+    r.values.forEach((v, i) => {
+      const col = mapped ? cols[i]! : null;
+      if (col && /fee|commitment|unused/i.test(col)) return;
+      margins.push({ rate_option: col ? canonicalOption(col) : null, margin: v, tier: r.tier });
+    });
+  }
+  return { margins, start: base + rows[0]!.index, end: base + rows[rows.length - 1]!.end, mapped };
+}
+
+export function extractMargins(ctx: DocContext): Found<Margin[]> | null {
+  const { doc } = ctx;
+  const def = findDefinition(ctx.definitions, ...MARGIN_TERMS);
+  if (def) {
+    const body = doc.text.slice(def.start, def.end);
+    if (GRID_MARKERS.test(body)) {
+      const grid = parseGrid(body, def.start);
+      if (grid && grid.margins.length > 0) {
+        return {
+          value: grid.margins,
+          confidence: grid.mapped ? 0.8 : 0.5,
+          evidence: evidenceFor(doc, grid.start, grid.end),
+        };
+      }
+      return null;
+    }
+    const margins: Margin[] = [];
+    PAIR.lastIndex = 0;
+    for (let m = PAIR.exec(body); m; m = PAIR.exec(body)) {
+      const pct = normalisePercent(m[2]!);
+      if (pct) margins.push({ rate_option: canonicalOption(m[1]!), margin: pct, tier: null });
+    }
+    if (margins.length > 0) return found(doc, dedupeMargins(margins), 0.85, def.start, def.end);
+    return null;
+  }
+  // Without a defined margin, notes and term sheets state "Term SOFR plus 2.25%".
+  const margins: Margin[] = [];
+  let start = -1;
+  let end = -1;
+  for (const m of bodyMatches(ctx, PLUS_MARGIN)) {
+    const pct = normalisePercent(m[2]!);
+    if (!pct) continue;
+    margins.push({ rate_option: canonicalOption(m[1]!), margin: pct, tier: null });
+    if (start < 0) start = m.index;
+    end = m.index + m[0].length;
+    if (margins.length >= 4) break;
+  }
+  if (margins.length === 0) return null;
+  const unique = dedupeMargins(margins);
+  // Two different spreads for one option without a grid is a step-up or an example: do not guess.
+  const options = new Set(unique.map((u) => u.rate_option));
+  if (options.size !== unique.length) return null;
+  return found(doc, unique, 0.8, start, end);
+}
+
+function dedupeMargins(ms: Margin[]): Margin[] {
+  const seen = new Set<string>();
+  return ms.filter((m) => {
+    const key = `${m.rate_option}|${m.margin}|${m.tier}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floor and default rate
+
+// "if Term SOFR shall be less than the Floor", "... shall be less than zero, such rate shall be
+// deemed to be zero", `"Floor" means a rate of interest equal to 0%`.
+const FLOOR_DEFINITION = new RegExp(
+  `^["“]Floor["”]\\s+(?:shall\\s+)?means?\\s+(?:a\\s+rate\\s+(?:of\\s+interest\\s+)?(?:per\\s+annum\\s+)?equal\\s+to\\s+)?(${PERCENT_SOURCE}|zero)`,
+  'i',
+);
+const FLOOR_SENTENCE = new RegExp(
+  `\\b(?:SOFR|LIBOR|LIBO\\s+Rate|Eurodollar\\s+Rate|Eurocurrency\\s+Rate|Base\\s+Rate|Benchmark|Prime\\s+Rate|EURIBOR)\\b[^.;]{0,200}?\\bless\\s+than\\s+(${PERCENT_SOURCE}|zero)[^.;]{0,80}?\\bdeemed\\s+to\\s+be\\s+(?:equal\\s+to\\s+)?(?:the\\s+Floor|${PERCENT_SOURCE}|zero)` +
+    `|\\b(?:SOFR|LIBOR|Eurodollar\\s+Rate|Base\\s+Rate|Prime\\s+Rate)\\b[^.;]{0,120}?\\b(?:shall|will)\\s+(?:in\\s+no\\s+event\\s+)?(?:not\\s+)?be\\s+less\\s+than\\s+(${PERCENT_SOURCE}|zero)`,
+  'gi',
+);
+
+export function extractFloor(ctx: DocContext): Found<string> | null {
+  const floorDef = ctx.definitions.get('Floor');
+  if (floorDef) {
+    const m = FLOOR_DEFINITION.exec(floorDef.text);
+    if (m) {
+      const pct = normalisePercent(m[1]!);
+      if (pct) return found(ctx.doc, pct, 0.9, floorDef.start, Math.min(floorDef.end, floorDef.start + 200));
+    }
+  }
+  for (const m of bodyMatches(ctx, FLOOR_SENTENCE)) {
+    const pct = normalisePercent(m[1] ?? m[2]!);
+    if (pct) return found(ctx.doc, pct, 0.85, m.index, m.index + m[0].length);
+  }
+  return null;
+}
+
+// "Default Rate" means ... plus 2% per annum; or "at a rate per annum equal to 2% in excess of the
+// rate otherwise applicable".
+const DEFAULT_MARGIN = new RegExp(
+  `(${PERCENT_SOURCE})\\s+(?:per\\s+annum\\s+)?(?:in\\s+excess\\s+of|above|over|plus)\\b|\\bplus\\s+(?:\\(\\w+\\)\\s+)?(${PERCENT_SOURCE})(?:\\s+per\\s+annum)?`,
+  'i',
+);
+
+export function extractDefaultRate(ctx: DocContext): Found<string> | null {
+  const def = ctx.definitions.get('Default Rate');
+  const describe = (pct: string): string => `${pct} per annum in excess of the rate otherwise applicable`;
+  if (def) {
+    const m = DEFAULT_MARGIN.exec(def.text.slice(0, 900));
+    if (m) {
+      const pct = normalisePercent(m[1] ?? m[2]!);
+      if (pct) return found(ctx.doc, describe(pct), 0.85, def.start, Math.min(def.end, def.start + 900));
+    }
+    return null;
+  }
+  // No definition: the default interest clause itself (notes, short agreements).
+  const re =
+    /\b(?:default\s+rate|default\s+interest|after\s+(?:the\s+occurrence\s+of\s+an\s+|an\s+)?Event\s+of\s+Default|upon\s+the\s+occurrence\s+(?:and\s+during\s+the\s+continuance\s+)?of\s+an\s+Event\s+of\s+Default)\b/gi;
+  for (const m of bodyMatches(ctx, re)) {
+    const s = sentenceAround(ctx.doc.text, m.index, 200, 400);
+    const sentence = ctx.doc.text.slice(s.start, s.end);
+    if (!/interest/i.test(sentence)) continue;
+    const d = DEFAULT_MARGIN.exec(sentence);
+    if (!d) continue;
+    const pct = normalisePercent(d[1] ?? d[2]!);
+    if (pct) return found(ctx.doc, describe(pct), 0.8, s.start, s.end);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fees
+
+export interface Fee {
+  fee_type: string;
+  fee_rate_or_amount: string | null;
+  payment_frequency: string | null;
+}
+
+const FEE_KINDS: { type: string; re: RegExp }[] = [
+  { type: 'Commitment Fee', re: /\bcommitment\s+fees?\b/gi },
+  { type: 'Unused Fee', re: /\bunused\s+(?:line\s+|commitment\s+|facility\s+)?fees?\b/gi },
+  { type: 'Facility Fee', re: /\bfacility\s+fees?\b/gi },
+  { type: 'Letter of Credit Fee', re: /\bletter\s+of\s+credit\s+fees?\b|\bL\/C\s+fees?\b/gi },
+  { type: 'Fronting Fee', re: /\bfronting\s+fees?\b/gi },
+  { type: 'Upfront Fee', re: /\b(?:upfront|up-front|closing|origination)\s+fees?\b/gi },
+  { type: 'Agency Fee', re: /\b(?:agency|administrative\s+agent(?:'s|’s)?|administration)\s+fees?\b/gi },
+  { type: 'Ticking Fee', re: /\bticking\s+fees?\b/gi },
+  { type: 'Late Charge', re: /\blate\s+(?:charge|fee|payment\s+charge)s?\b/gi },
+];
+
+const FEE_RATE = new RegExp(
+  `(?:equal\\s+to|at\\s+(?:a|the)\\s+rate\\s+(?:per\\s+annum\\s+)?(?:equal\\s+to\\s+|of\\s+)?|in\\s+(?:an\\s+)?(?:amount|the\\s+amount)\\s+(?:equal\\s+to\\s+)?|of)\\s+(?:the\\s+)?(?:(Applicable\\s+(?:Rate|Margin|Fee\\s+Rate|Commitment\\s+Fee\\s+(?:Rate|Percentage)|Unused\\s+Fee\\s+Rate|Facility\\s+Fee\\s+Rate|Percentage))|(${PERCENT_SOURCE})(\\s+per\\s+annum)?|(\\$\\s?[\\d,]+(?:\\.\\d{2})?))` +
+    `|(?:in\\s+the\\s+amounts?\\s+(?:and\\s+at\\s+the\\s+times?\\s+)?(?:specified|set\\s+forth|provided|agreed)\\s+(?:in|to\\s+in)\\s+(?:the\\s+)?((?:[A-Z][\\w-]*\\s+)?Fee\\s+Letters?))`,
+);
+
+function frequencyOf(text: string): string | null {
+  const arrears = /in\s+arrears/i.test(text);
+  if (/\bquarterly\b|each\s+(?:fiscal\s+)?quarter|March,\s+June,\s+September\s+and\s+December/i.test(text))
+    return arrears ? 'quarterly in arrears' : 'quarterly';
+  if (/\bmonthly\b|each\s+(?:calendar\s+)?month/i.test(text))
+    return arrears ? 'monthly in arrears' : 'monthly';
+  if (/\bannually\b|\bannual\b|each\s+anniversary/i.test(text)) return 'annually';
+  if (/\bon\s+the\s+(?:Closing|Effective)\s+Date\b/i.test(text)) return 'on the Closing Date';
+  if (/\bon\s+demand\b/i.test(text)) return 'on demand';
+  return null;
+}
+
+/**
+ * Fees live in Article II's "Fees" section as paragraphs: "(a) Commitment Fee. The Borrower shall
+ * pay ... a commitment fee equal to the Applicable Rate times ... payable quarterly in arrears".
+ * A fee is taken only where its paragraph says how much it is; a bare mention is not a fee term.
+ */
+export function extractFees(ctx: DocContext): Found<Fee[]> | null {
+  const { doc } = ctx;
+  const defStarts = [...ctx.definitions.values()];
+  const inDefinitions = (at: number): boolean => defStarts.some((d) => at >= d.start && at < d.end);
+  const fees: Fee[] = [];
+  const evidence: Evidence[] = [];
+  for (const kind of FEE_KINDS) {
+    for (const m of bodyMatches(ctx, kind.re)) {
+      if (inDefinitions(m.index)) continue;
+      const windowEnd = Math.min(doc.signatureStart, m.index + 700);
+      const window = doc.text.slice(m.index, windowEnd);
+      // The paragraph ends at the next lettered paragraph or section heading.
+      const stop =
+        /\n[ \t]*\([a-z]{1,3}\)\s+[A-Z]|\n[ \t]*(?:Section|SECTION)\s+\d|\n[ \t]*\d{1,2}\.\d{2}\s/.exec(
+          window.slice(20),
+        );
+      const para = stop ? window.slice(0, stop.index + 20) : window;
+      const r = FEE_RATE.exec(para);
+      if (!r) continue;
+      // "shall pay", "agrees to pay", "payable": the paragraph imposes the fee rather than citing it.
+      const back = doc.text.slice(Math.max(0, m.index - 300), m.index);
+      if (!/\bpay\b|\bpayable\b|\bpaid\b/i.test(back + para)) continue;
+      let rate: string | null = null;
+      if (r[1]) rate = r[1].replace(/\s+/g, ' ');
+      else if (r[2]) rate = `${normalisePercent(r[2])}${r[3] ? ' per annum' : ''}`;
+      else if (r[4]) rate = r[4].replace(/\s+/g, '');
+      else if (r[5]) rate = `as specified in the ${r[5].replace(/\s+/g, ' ')}`;
+      fees.push({ fee_type: kind.type, fee_rate_or_amount: rate, payment_frequency: frequencyOf(para) });
+      evidence.push(...evidenceFor(doc, m.index, m.index + para.length));
+      break;
+    }
+  }
+  if (fees.length === 0) return null;
+  return { value: fees, confidence: 0.75, evidence };
+}
