@@ -89,14 +89,16 @@ function validate(raw: RawEnv): { env: Env; issues: { variable: string; message:
   const withDefaults = Value.Default(EnvSchema, input) as Record<string, unknown>;
   const converted = Value.Convert(EnvSchema, withDefaults) as Env;
   const issues: { variable: string; message: string }[] = [];
-  const seen = new Set<string>();
-  for (const error of Value.Errors(EnvSchema, converted)) {
-    const variable = error.instancePath.replace(/^\//, '');
-    if (!variable || seen.has(variable)) continue;
-    seen.add(variable);
-    const prop = EnvSchema.properties[variable as keyof Env] as unknown as Record<string, unknown> | undefined;
-    const oneOf = prop?.['x-one-of'] as string[] | undefined;
-    issues.push({ variable, message: oneOf ? `must be one of: ${oneOf.join(', ')}` : error.message });
+  // Each variable is checked on its own: TypeBox buffers only a few errors per check (maxErrors),
+  // and one bad enum spends several of them, which would hide the other bad variables.
+  for (const key of SCHEMA_KEYS) {
+    const value = (converted as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const prop = EnvSchema.properties[key];
+    const [error] = Value.Errors(prop, value);
+    if (!error) continue;
+    const oneOf = (prop as unknown as Record<string, unknown>)['x-one-of'] as string[] | undefined;
+    issues.push({ variable: key, message: oneOf ? `must be one of: ${oneOf.join(', ')}` : error.message });
   }
   return { env: converted, issues };
 }
@@ -163,7 +165,8 @@ export function buildConfig(raw: RawEnv, preIssues: { variable: string; message:
 
   // Signing keys: in development and test a missing secret is replaced by a per-process random one
   // (tokens then do not survive a restart), never in production.
-  const alg = env.AUTH_JWT_ALG ?? 'HS256';
+  // An unknown algorithm is already reported; checking keys against it would only add noise.
+  const alg = issues.some((i) => i.variable === 'AUTH_JWT_ALG') ? 'HS256' : (env.AUTH_JWT_ALG ?? 'HS256');
   let jwt: JwtKeyConfig;
   const previous = parsePreviousKeys(env.AUTH_JWT_PREVIOUS_KEYS, issues);
   if (alg === 'HS256') {
@@ -295,6 +298,8 @@ export function buildConfig(raw: RawEnv, preIssues: { variable: string; message:
     uploads: {
       maxFileBytes: env.UPLOAD_MAX_FILE_BYTES!,
       maxFiles: env.UPLOAD_MAX_FILES!,
+      maxRequestBytes: env.UPLOAD_MAX_REQUEST_BYTES!,
+      maxParseBytes: env.UPLOAD_MAX_PARSE_BYTES!,
       maxDocxUncompressedBytes: env.UPLOAD_MAX_DOCX_UNCOMPRESSED_BYTES!,
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT! } : undefined,
     },
