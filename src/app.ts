@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/config.js';
@@ -27,6 +27,8 @@ export interface BuildAppOptions extends ServiceOverrides {
   services?: Services;
   /** Extra pino options (tests capture log lines through a stream). */
   logStream?: NodeJS.WritableStream;
+  /** Runs after every module is registered and before the app is sealed (tests add probe routes). */
+  beforeReady?: (app: App) => void | Promise<void>;
 }
 
 /**
@@ -41,8 +43,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const app = Fastify({
     loggerInstance,
     genReqId: genRequestId,
-    requestIdLogLabel: 'request_id',
-    disableRequestLogging: true,
+    // One structured line per request comes from request-context; Fastify's own lines would double it.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     requestTimeout: config.server.requestTimeoutMs,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
@@ -71,6 +73,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(openApiPlugin, { version: SERVICE_VERSION, docsEnabled: config.server.docsEnabled, tokenUrl: '/api/v1/auth/token' });
   await app.register(healthPlugin, { checks: () => services.healthChecks(), timeoutMs: config.health.checkTimeoutMs });
   await registerModules(app, services);
+  if (options.beforeReady) await options.beforeReady(app);
   await app.ready();
   return app;
 }

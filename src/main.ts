@@ -1,7 +1,6 @@
-import closeWithGrace from 'close-with-grace';
 import { loadConfigWithSecrets, ConfigError } from './config/index.js';
 import { buildApp } from './app.js';
-import { SERVICE_VERSION } from './version.js';
+import { startServer } from './server.js';
 
 /** Process entry: configuration, app, listen, graceful shutdown. Nothing else lives here. */
 async function main(): Promise<void> {
@@ -15,14 +14,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await buildApp(config);
-  closeWithGrace({ delay: config.server.shutdownTimeoutMs }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down: draining in-flight requests');
-    await app.close();
-  });
-  await app.listen({ host: config.server.host, port: config.server.port });
-  app.log.info({ version: SERVICE_VERSION, profile: config.profile, store: config.store.kind, blob: config.blob.kind }, 'service ready');
+  await startServer(config, await buildApp(config));
 }
 
 main().catch((err: unknown) => {
