@@ -5,7 +5,7 @@ import { unprocessable } from './errors.js';
 import { htmlToText } from './html.js';
 import { assertPixelLimit, grayToPng, jpegSize, pngSize } from './images.js';
 import { normalizeText, splitFormFeeds, visibleLength } from './normalize.js';
-import { createOcrEngine, type OcrEngine } from './ocr.js';
+import { createOcrEngine, OcrError, type OcrEngine } from './ocr.js';
 import { canvasImport, openPdf, pdfError, type PDFDocumentProxy } from './pdf.js';
 import { bufferReader, decodeTiffPage, readTiffPages } from './tiff.js';
 import type { ExtractedDocument, ExtractedPage, FileKind } from './types.js';
@@ -253,8 +253,16 @@ async function extractImage(
   const pages: ExtractedPage[] = [];
   for (const [i, image] of images.entries()) {
     o.signal?.throwIfAborted();
-    const text = normalizeText(await o.ocr().recognize(await image()));
-    pages.push({ page: i + 1, text, method: 'ocr' });
+    let raw: string;
+    try {
+      raw = await o.ocr().recognize(await image());
+    } catch (err) {
+      // The header parsed but the pixel data does not decode.
+      if (err instanceof OcrError)
+        throw unprocessable('malformed_image', 'The image cannot be decoded', {}, err);
+      throw err;
+    }
+    pages.push({ page: i + 1, text: normalizeText(raw), method: 'ocr' });
   }
   return { pages, pageCount: pages.length, ocrPages: pages.length };
 }

@@ -26,7 +26,7 @@ export {
   type ValidationVerdict,
 } from './validate.js';
 export { DEFAULT_MAX_OCR_PAGES, extractText, type ExtractOptions } from './extract.js';
-export { createOcrEngine, type OcrEngine } from './ocr.js';
+export { createOcrEngine, OcrError, type OcrEngine } from './ocr.js';
 export { classifyDocument, type Classification, type DocumentType } from './classify.js';
 export { normalizeText, splitFormFeeds } from './normalize.js';
 export { decodeEntities, htmlToText } from './html.js';

@@ -8,6 +8,11 @@ export interface OcrEngine {
   close(): Promise<void>;
 }
 
+/** A recognition job that failed, typically because the image bytes cannot be decoded. */
+export class OcrError extends Error {
+  override name = 'OcrError';
+}
+
 interface LanguageData {
   langPath: string;
   gzip: boolean;
@@ -41,6 +46,9 @@ export function createOcrEngine(): OcrEngine {
         langPath,
         gzip,
         cacheMethod: 'none',
+        // Without a handler tesseract.js rethrows a failed job (an unreadable image) from an
+        // event callback, which kills the process; with one, only the job's promise rejects.
+        errorHandler: () => {},
       });
       // A failed start must not poison the engine: the next call tries again.
       worker.catch(() => {
@@ -53,8 +61,13 @@ export function createOcrEngine(): OcrEngine {
   return {
     async recognize(image) {
       const w = await getWorker();
-      const result = await w.recognize(image);
-      return result.data.text;
+      try {
+        const result = await w.recognize(image);
+        return result.data.text;
+      } catch (err) {
+        // tesseract.js rejects with a bare string.
+        throw err instanceof Error ? err : new OcrError(String(err));
+      }
     },
     async close() {
       closed = true;

@@ -265,6 +265,14 @@ describe('extractText: images', () => {
     expectWords(fax.pages[0]!.text, ['Collateral', 'Agent']);
   });
 
+  it('refuses an image whose pixel data does not decode, and keeps the engine usable', async () => {
+    const corrupt = Buffer.from(await makePng('Hello'));
+    corrupt.fill(0x41, 60, corrupt.length - 20);
+    expect(await refusalReason(extract('corrupt.png', corrupt, 'png'))).toBe('malformed_image');
+    const after = await extract('after.png', await makePng('Revolving Commitment'), 'png');
+    expectWords(after.pages[0]!.text, ['Revolving', 'Commitment']);
+  });
+
   it('refuses images beyond the pixel and OCR-page limits before OCR', async () => {
     const before = ocrCalls;
     expect(await refusalReason(extract('big.png', await makePng('x'), 'png', { maxImagePixels: 100 }))).toBe(

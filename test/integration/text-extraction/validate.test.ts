@@ -220,6 +220,16 @@ describe('validateDocument: images and text', () => {
     expect(await validateDocument(tiff, 'tiff')).toMatchObject({ pageCount: 2, width: 1000, height: 500 });
   });
 
+  it('finds the JPEG frame header behind large metadata segments and fill bytes', async () => {
+    const jpeg = await makeJpeg('x');
+    const app1 = Buffer.alloc(4 + 40_000);
+    app1.writeUInt16BE(0xffe1, 0);
+    app1.writeUInt16BE(40_002, 2);
+    const padded = Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xff]), app1, jpeg.subarray(2)]);
+    const path = await dir.write('exif.jpg', padded);
+    expect(await validateDocument(path, 'jpeg')).toMatchObject({ width: 1200, height: 600 });
+  });
+
   it('refuses images over the pixel limit, and decompression-bomb headers', async () => {
     expect(await reasonFor('big.png', await makePng('x'), 'png', { maxImagePixels: 1000 })).toBe(
       'image_too_large',
