@@ -287,7 +287,11 @@ export function buildAgreement(spec: AgreementSpec): { text: string; labels: Lab
         : 'SECTION 1.01. Defined Terms. As used in this Agreement, the following terms have the meanings specified below:',
     ),
   );
-  const defs: [string, string][] = generalDefinitions(terms);
+  // JPMorgan-style agreements call base-rate loans "ABR Loans" throughout.
+  const defs: [string, string][] = generalDefinitions(terms).map(([k, v]) => [
+    k,
+    optionB === 'ABR' ? v.replace(/Base Rate Loan/g, 'ABR Loan') : v,
+  ]);
   const total = spec.facilities.reduce((s, f) => s + f.amount, 0);
   for (const f of spec.facilities) {
     const term = commitmentTerm(f.kind, spec.style, single);
@@ -397,7 +401,7 @@ export function buildAgreement(spec: AgreementSpec): { text: string; labels: Lab
     p(
       spec.style === 'boa'
         ? '1.02 Other Interpretive Provisions. With reference to this Agreement and each other Loan Document, unless otherwise specified herein or in such other Loan Document: (a) the definitions of terms herein shall apply equally to the singular and plural forms of the terms defined; (b) the words "herein," "hereof" and "hereunder," and words of similar import when used in any Loan Document, shall be construed to refer to such Loan Document in its entirety and not to any particular provision thereof.'
-        : 'SECTION 1.02. Classification of Loans and Borrowings. For purposes of this Agreement, Loans may be classified and referred to by Class (e.g., a "Revolving Loan") or by Type (e.g., a "Term SOFR Loan") or by Class and Type (e.g., a "Term SOFR Revolving Loan").',
+        : `SECTION 1.02. Classification of Loans and Borrowings. For purposes of this Agreement, Loans may be classified and referred to by Class (e.g., a "${revolving ? 'Revolving Loan' : 'Term Loan'}") or by Type (e.g., a "Term SOFR Loan") or by Class and Type (e.g., a "Term SOFR ${revolving ? 'Revolving Loan' : 'Term Loan'}").`,
     ),
   );
   blocks.push(
@@ -790,8 +794,12 @@ export function buildAgreement(spec: AgreementSpec): { text: string; labels: Lab
   });
 
   // ---- Labels
-  const facilities = spec.facilities.map((f) => ({
-    facility_type: FACILITY_NAMES[f.kind],
+  const facilities: {
+    facility_type: string;
+    commitment_amount: { amount: string; currency: string };
+    maturity_date: string | null;
+  }[] = spec.facilities.map((f) => ({
+    facility_type: FACILITY_NAMES[f.kind] as string,
     commitment_amount: { amount: `${f.amount}.00`, currency: 'USD' },
     maturity_date:
       spec.maturity.kind === 'perFacility'
@@ -885,7 +893,7 @@ export function buildAgreement(spec: AgreementSpec): { text: string; labels: Lab
         rate_floor: spec.floor,
         default_rate: `${spec.defaultRate} per annum in excess of the rate otherwise applicable`,
       },
-      key_fees: fees,
+      key_fees: fees.length > 0 ? fees : null,
       maturity_date_final: finalMaturity,
       maturity_date_rule: spec.maturity.kind === 'relative' ? spec.maturity.text : null,
       governing_law: spec.law,

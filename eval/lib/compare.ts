@@ -30,14 +30,12 @@ export function loadCorpus(dir: string): CorpusDocument[] {
       const labels = JSON.parse(readFileSync(join(dir, f), 'utf8')) as LabelFile;
       const name = f.replace(/\.labels\.json$/, '');
       const text = readFileSync(join(dir, labels.document), 'utf8');
-      const pages = text
-        .split('\f')
-        .map((t, i) => ({
-          documentId: name,
-          documentName: labels.document,
-          page: i + 1,
-          text: t.replace(/^\n/, ''),
-        }));
+      const pages = text.split('\f').map((t, i) => ({
+        documentId: name,
+        documentName: labels.document,
+        page: i + 1,
+        text: t.replace(/^\n/, ''),
+      }));
       return { name, pages, labels };
     });
 }

@@ -234,6 +234,23 @@ export function buildTermSheet(): { text: string; labels: Labels } {
           { role: 'Lead Arranger', name: 'Truist Securities, Inc.' },
         ],
         total_commitment: { amount: '250000000.00', currency: 'USD' },
+        facility_details: [
+          {
+            facility_type: 'Revolving Credit Facility',
+            commitment_amount: { amount: '250000000.00', currency: 'USD' },
+            maturity_date: null,
+          },
+          {
+            facility_type: 'Letter of Credit Sublimit',
+            commitment_amount: { amount: '25000000.00', currency: 'USD' },
+            maturity_date: null,
+          },
+          {
+            facility_type: 'Swing Line Sublimit',
+            commitment_amount: { amount: '15000000.00', currency: 'USD' },
+            maturity_date: null,
+          },
+        ],
         interest_rate_details: {
           base_rate_options: ['Term SOFR', 'Base Rate'],
           applicable_margins: [

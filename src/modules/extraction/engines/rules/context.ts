@@ -51,8 +51,7 @@ export function buildContext(doc: RulesDocument): DocContext {
   const definitions = parseDefinitions(doc);
   const kind = documentKind(doc, preamble);
   const parties: PartyFinding[] = [];
-  if (preamble)
-    parties.push(...parseParties(doc.text, preamble.partiesStart - 1, preamble.end, false, 'preamble'));
+  if (preamble) parties.push(...parseParties(doc.text, preamble.start, preamble.end, false, 'preamble'));
   parties.push(...parseCover(doc));
   parties.push(...parseSignaturePages(doc));
   if (kind === 'term_sheet' || !preamble)

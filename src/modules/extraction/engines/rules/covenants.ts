@@ -340,7 +340,7 @@ export function extractPrepaymentPenalty(ctx: DocContext): Found<boolean> | null
  */
 export function extractRevolving(ctx: DocContext): Found<boolean> | null {
   const revolving =
-    /\breborrow\b|\bRevolving\s+(?:Credit\s+)?(?:Commitments?|Loans?|Facility)\b|\brevolving\s+(?:credit\s+)?(?:facility|loans?|line\s+of\s+credit)\b|\bRevolving\s+Line\s+of\s+Credit\b/g;
+    /\breborrow\b|\brevolving\s+(?:credit\s+)?(?:commitments?|loans?|facility|line\s+of\s+credit)\b/gi;
   let first: RegExpExecArray | null = null;
   let count = 0;
   for (const m of bodyMatches(ctx, revolving)) {

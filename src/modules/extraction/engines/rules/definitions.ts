@@ -27,13 +27,13 @@ const DEFINITION_START =
 // A wrapped line that merely starts with a cross-reference ("Section 2.14 shall apply") is not a
 // heading, so the title must be capitalised words ending in a period or a line end.
 const SECTION_BREAK =
-  /\n[ \t]*(?:(?:SECTION|Section)\s+)?\d{1,2}\.\d{1,2}\.?[ \t]+(?:[A-Z][\w'’/-]*[ \t]*(?:(?:of|and|the|to|for|in|on|or|by|with|upon)[ \t]+)?){1,10}(?:\.|\n)|\n[ \t]*(?:ARTICLE|Article)[ \t]+(?:[IVX]{1,5}|\d{1,2})\b/g;
+  /\n[ \t]*(?:(?:SECTION|Section)\s+)?\d{1,2}\.\d{1,2}\.?[ \t]+(?:[A-Z][\w'’/-]*[ \t]*(?:(?:of|and|the|to|for|in|on|or|by|with|upon)[ \t]+)?){1,10}(?:\.|\n)|\n[ \t]*(?:ARTICLE|Article)[ \t]+(?:[IVX]{1,5}|\d{1,2})\b|\n[ \t]*\n[ \t]*\d{1,2}\.[ \t]+[A-Z][\w'’/-]*(?:[ \t]+(?:[A-Z][\w'’/-]*|of|and|the|to|for|in|on|or)){0,8}\./g;
 
 /** A definition longer than this is a parsing accident (an unterminated last definition). */
 const MAX_DEFINITION_CHARS = 8000;
 
 export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
-  const starts: { term: string; start: number; bodyStart: number }[] = [];
+  const starts: { term: string; start: number; bodyStart: number; inline: boolean }[] = [];
   const text = doc.text;
   const limit = doc.signatureStart;
   DEFINITION_START.lastIndex = doc.bodyStart;
@@ -41,12 +41,22 @@ export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
     if (m.index >= limit) break;
     const quote = m.index + m[0].search(/["“]/);
     if (isInToc(doc, quote)) continue;
-    starts.push({ term: m[1]!.trim(), start: quote, bodyStart: m.index + m[0].length });
+    starts.push({
+      term: m[1]!.trim(),
+      start: quote,
+      bodyStart: m.index + m[0].length,
+      inline: !m[0].slice(0, m[0].search(/["“]/)).includes('\n') && m.index > 0,
+    });
   }
   const defs = new Map<string, Definition>();
   for (let i = 0; i < starts.length; i++) {
     const s = starts[i]!;
     let end = Math.min(starts[i + 1]?.start ?? limit, limit, s.start + MAX_DEFINITION_CHARS);
+    if (s.inline) {
+      // A definition made in the middle of a paragraph ("... "Prime Rate" means ...") ends with it.
+      const para = /\n[ \t]*\n/.exec(text.slice(s.bodyStart, end));
+      if (para) end = s.bodyStart + para.index;
+    }
     SECTION_BREAK.lastIndex = s.bodyStart;
     const br = SECTION_BREAK.exec(text);
     if (br && br.index < end) end = br.index;

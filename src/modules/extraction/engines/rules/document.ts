@@ -203,7 +203,12 @@ export function buildDocument(
     text,
     pages: infos,
     bodyStart,
-    signatureStart: sigFirst >= 0 ? infos[sigFirst]!.offset : text.length,
+    // On the page that opens the signatures, the body runs up to "IN WITNESS WHEREOF" (a short
+    // note has its governing-law clause on the same page).
+    signatureStart:
+      sigFirst >= 0
+        ? infos[sigFirst]!.offset + Math.max(0, infos[sigFirst]!.text.search(IN_WITNESS))
+        : text.length,
     annexStart: annexFirst >= 0 ? infos[annexFirst]!.offset : text.length,
   };
 }

@@ -9,7 +9,7 @@
 
 /** Corporate suffixes that follow a comma inside a name ("BANK OF AMERICA, N.A."). */
 const SUFFIX_PHRASE =
-  /^(?:N\.\s?A\.?|National Association|NATIONAL ASSOCIATION|Inc\.?|INC\.?|Incorporated|INCORPORATED|Corp\.?|CORP\.?|Ltd\.?|LTD\.?|Limited|LIMITED|L\.?\s?L\.?\s?C\.?|LLC|L\.?\s?P\.?|LP|LLP|L\.L\.P\.|LLLP|PLC|plc|P\.L\.C\.|S\.A\.?|SA|AG|N\.V\.|B\.V\.|GmbH|Co\.|CO\.|Company|COMPANY|(?:[A-Z][\w.]*\s+){1,3}(?:Branch|BRANCH))$/;
+  /^(?:N\.\s?A\.?|National Association|NATIONAL ASSOCIATION|Inc\.?|INC\.?|Incorporated|INCORPORATED|Corp\.?|CORP\.?|Ltd\.?|LTD\.?|Limited|LIMITED|L\.?\s?L\.?\s?C\.?|LLC|L\.?\s?P\.?|LP|LLP|L\.L\.P\.|LLLP|PLC|plc|P\.L\.C\.|S\.A\.?|SA|AG|N\.V\.|B\.V\.|GmbH|Co\.|CO\.|Company|COMPANY|ACB|FCB|FSB|F\.S\.B\.|SE|ASA|S\.p\.A\.|(?:[A-Z][\w.]*\s+){1,3}(?:Branch|BRANCH))$/;
 
 /** Lower-case words that may sit inside a name ("Bank of America", "Banco de Sabadell"). */
 const NAME_CONNECTORS = new Set(['of', 'de', 'du', 'des', 'la', 'le', 'y', 'und', 'for', '&']);
@@ -53,7 +53,7 @@ const NAME_STOPS = new Set([
 
 /** Generic party descriptions that look capitalised in all-caps covers but name nobody. */
 const GENERIC_NAME =
-  /^(?:the\s+)?(?:other\s+|several\s+|various\s+|initial\s+)?(?:lenders?|guarantors?|subsidiary guarantors?|borrowers?|borrowing subsidiaries|issuing banks?|issuing lenders?|l\/c issuers?|subsidiar(?:y|ies)|loan parties|loan party|persons?|parties|agents?|banks?|financial institutions?|each lender|lender parties|obligors?|grantors?)\b/i;
+  /^(?:the\s+)?(?:other\s+|several\s+|various\s+|initial\s+)?(?:lenders?|guarantors?|subsidiary guarantors?|borrowers?|borrowing subsidiaries|issuing banks?|issuing lenders?|l\/c issuers?|subsidiar(?:y|ies)|loan parties|loan party|persons?|parties|agents?|banks?|financial institutions?|each lender|lender parties|obligors?|grantors?)$/i;
 const NAME_REJECT =
   /\b(?:AGREEMENT|Agreement|PARTY|PARTIES|HERETO|hereto|SIGNATURE|Signature|Section|SECTION|Schedule|Exhibit)\b|[[\]_●•]|\.{3}/;
 
@@ -245,7 +245,7 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
     roles.push(role);
     end = itemEnd;
     if (itemEnd !== sep.index) break;
-    const glue = /^(?:,\s*(?:and\s+|AND\s+)?|\s+(?:and|AND)\s+|\s*&\s+)/.exec(
+    const glue = /^(?:,\s*(?:and\s+|AND\s+)?|\s+(?:and|AND)\s+|\s*&\s+)(?:(?:as|AS)\s+)?/.exec(
       window.slice(itemEnd, itemEnd + 12),
     );
     if (!glue) break;

@@ -200,9 +200,11 @@ function addCoParties(
   let cursor: Entity = e;
   for (let n = 0; n < 6; n++) {
     let end: number;
+    let sameLine = true;
     if (cursor.stoppedAt === 'and' || cursor.stoppedAt === 'AND' || cursor.stoppedAt === ',') {
       end = cursor.stopStart;
     } else if (lineMode) {
+      sameLine = false;
       // Line mode: the previous line is a co-party if it is a name on its own (or "and").
       const lineStart = text.lastIndexOf('\n', cursor.start - 1);
       if (lineStart <= regionStart) return;
@@ -216,7 +218,7 @@ function addCoParties(
     if (end <= regionStart) return;
     const span = scanNameBackward(text, end, lineMode);
     if (!span || span.start < regionStart) return;
-    if (lineMode && text.slice(text.lastIndexOf('\n', span.start - 1) + 1, span.start).trim() !== '') return;
+    if (!sameLine && text.slice(text.lastIndexOf('\n', span.start - 1) + 1, span.start).trim() !== '') return;
     findings.push({
       name: span.name,
       roles: shared,

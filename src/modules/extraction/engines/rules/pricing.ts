@@ -154,8 +154,10 @@ export function extractMargins(ctx: DocContext): Found<Margin[]> | null {
   const def = findDefinition(ctx.definitions, ...MARGIN_TERMS);
   if (def) {
     const body = doc.text.slice(def.start, def.end);
-    if (GRID_MARKERS.test(body)) {
-      const grid = parseGrid(body, def.start);
+    // A grid is recognised by its rows as much as by its wording: flattened tables often lose the
+    // "Pricing Level" heading to a line break.
+    const grid = parseGrid(body, def.start);
+    if (grid || GRID_MARKERS.test(body)) {
       if (grid && grid.margins.length > 0) {
         return {
           value: grid.margins,
@@ -215,7 +217,8 @@ const FLOOR_DEFINITION = new RegExp(
 );
 const FLOOR_SENTENCE = new RegExp(
   `\\b(?:SOFR|LIBOR|LIBO\\s+Rate|Eurodollar\\s+Rate|Eurocurrency\\s+Rate|Base\\s+Rate|Benchmark|Prime\\s+Rate|EURIBOR)\\b[^.;]{0,200}?\\bless\\s+than\\s+(${PERCENT_SOURCE}|zero)[^.;]{0,80}?\\bdeemed\\s+to\\s+be\\s+(?:equal\\s+to\\s+)?(?:the\\s+Floor|${PERCENT_SOURCE}|zero)` +
-    `|\\b(?:SOFR|LIBOR|Eurodollar\\s+Rate|Base\\s+Rate|Prime\\s+Rate)\\b[^.;]{0,120}?\\b(?:shall|will)\\s+(?:in\\s+no\\s+event\\s+)?(?:not\\s+)?be\\s+less\\s+than\\s+(${PERCENT_SOURCE}|zero)`,
+    `|\\b(?:SOFR|LIBOR|Eurodollar\\s+Rate|Base\\s+Rate|Prime\\s+Rate)\\b[^.;]{0,120}?\\b(?:shall|will)\\s+(?:in\\s+no\\s+event\\s+)?(?:not\\s+)?be\\s+less\\s+than\\s+(${PERCENT_SOURCE}|zero)` +
+    `|\\b(?:SOFR|LIBOR|Eurodollar\\s+Rate|Prime\\s+Rate)\\b[^.;]{0,80}?\\bsubject\\s+to\\s+a\\s+floor\\s+of\\s+(${PERCENT_SOURCE}|zero)`,
   'gi',
 );
 
@@ -229,7 +232,7 @@ export function extractFloor(ctx: DocContext): Found<string> | null {
     }
   }
   for (const m of bodyMatches(ctx, FLOOR_SENTENCE)) {
-    const pct = normalisePercent(m[1] ?? m[2]!);
+    const pct = normalisePercent(m[1] ?? m[2] ?? m[3]!);
     if (pct) return found(ctx.doc, pct, 0.85, m.index, m.index + m[0].length);
   }
   return null;

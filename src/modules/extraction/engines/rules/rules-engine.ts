@@ -197,7 +197,12 @@ function extractDocument(
   const maturityFor = (type: string): string | null => {
     const own = maturity.byFacility.find((m) => m.type === type);
     if (own) return own.date;
-    if (commitments.facilities.length === 1 && maturity.final && maturity.byFacility.length <= 1)
+    // One maturity for the whole agreement applies to each of its facilities.
+    const general = maturity.dates.filter((m) => m.type === 'Loans');
+    if (general.length > 0 && maturity.byFacility.length === 0) {
+      return general.reduce((a, b) => (b.date > a.date ? b : a)).date;
+    }
+    if (maturity.dates.length === 0 && maturity.final && commitments.facilities.length === 1)
       return maturity.final.value;
     return null;
   };
@@ -212,7 +217,7 @@ function extractDocument(
   if (facilities.length > 0) {
     for (const s of sublimits) {
       facilities.push({ facility_type: s.type, commitment_amount: s.amount, maturity_date: null });
-      facilityEvidence.push(...evidenceFor(doc, s.def.start, Math.min(s.def.end, s.def.start + 400)));
+      facilityEvidence.push(...evidenceFor(doc, s.start, s.end));
     }
   }
   const facilityFound: Found<Facility[]> | null =

@@ -120,7 +120,7 @@ const INITIAL_WORDS =
 // Recitals and notes: "have agreed to extend credit ... in an aggregate principal amount of $X",
 // "promises to pay ... the principal sum of ... ($5,000,000.00)".
 const PRINCIPAL_AMOUNT = new RegExp(
-  `\\b(?:aggregate\\s+principal\\s+amount|principal\\s+(?:sum|amount))\\s+of\\s+(?:up\\s+to\\s+)?(?:[A-Z][A-Z\\s,-]{3,120}(?:DOLLARS|Dollars)[^($]{0,40}\\(\\s*)?(${MONEY_SOURCE})`,
+  `\\b(?:aggregate\\s+principal\\s+amount|principal\\s+(?:sum|amount))\\s+of\\s+(?:up\\s+to\\s+)?(?:[A-Z][A-Z0-9\\s,/-]{3,120}(?:DOLLARS|Dollars)[^($]{0,40}\\(\\s*)?(${MONEY_SOURCE})`,
   'g',
 );
 const CHANGE_TO = new RegExp(
@@ -271,8 +271,10 @@ const SUBLIMIT_TERMS: [string, string[]][] = [
 ];
 
 /** Sublimits are defined terms: `"Letter of Credit Sublimit" means an amount equal to the lesser of (a) $50,000,000 and ...`. */
-export function extractSublimits(ctx: DocContext): { type: string; amount: Money; def: Definition }[] {
-  const out: { type: string; amount: Money; def: Definition }[] = [];
+export function extractSublimits(
+  ctx: DocContext,
+): { type: string; amount: Money; start: number; end: number }[] {
+  const out: { type: string; amount: Money; start: number; end: number }[] = [];
   for (const [type, terms] of SUBLIMIT_TERMS) {
     const def = findDefinition(ctx.definitions, ...terms);
     if (!def) continue;
@@ -280,7 +282,19 @@ export function extractSublimits(ctx: DocContext): { type: string; amount: Money
     const m = new RegExp(MONEY_SOURCE).exec(head);
     if (!m) continue;
     const amount = parseMoney(m[0]);
-    if (amount) out.push({ type, amount, def });
+    if (amount) out.push({ type, amount, start: def.start, end: Math.min(def.end, def.start + 400) });
+  }
+  if (out.length > 0 || ctx.definitions.size > 3) return out;
+  // Term sheets: "with a $25,000,000 sublimit for letters of credit and a $15,000,000 sublimit for swingline loans".
+  const re = new RegExp(
+    `(${MONEY_SOURCE})\\s+sub-?limit\\s+for\\s+(?:the\\s+issuance\\s+of\\s+)?(letters?\\s+of\\s+credit|swing\\s?line\\s+loans)`,
+    'gi',
+  );
+  for (const m of bodyMatches(ctx, re)) {
+    const amount = parseMoney(m[1]!);
+    const type = /letter/i.test(m[2]!) ? 'Letter of Credit Sublimit' : 'Swing Line Sublimit';
+    if (amount && !out.some((o) => o.type === type))
+      out.push({ type, amount, start: m.index, end: m.index + m[0].length });
   }
   return out;
 }
@@ -324,6 +338,8 @@ export interface MaturityResult {
   final: Found<string> | null;
   rule: Found<string> | null;
   byFacility: { type: string; date: string }[];
+  /** Every dated statement, facility-specific or general ('Loans'). */
+  dates: { type: string; date: string }[];
 }
 
 /** The Closing Date when the agreement fixes it: `"Closing Date" means March 15, 2024` or "the date hereof". */
@@ -386,8 +402,9 @@ export function extractMaturity(
     const def = ctx.definitions.get(term);
     if (!def) continue;
     const body = doc.text.slice(def.bodyStart, Math.min(def.end, def.bodyStart + 600));
-    const termType =
-      facilityTypeOf(term, revolving) ?? (revolving === true ? 'Revolving Credit Facility' : 'Loans');
+    // A facility-specific term ("Term Loan Maturity Date") dates that facility; a general one
+    // ("Maturity Date") dates every facility.
+    const termType = facilityTypeOf(term.replace(/Maturity|Termination/g, ''), null) ?? 'Loans';
     PER_FACILITY_DATE.lastIndex = 0;
     let perFacility = false;
     for (let m = PER_FACILITY_DATE.exec(body); m; m = PER_FACILITY_DATE.exec(body)) {
@@ -429,7 +446,7 @@ export function extractMaturity(
   // An amendment replacing the date: `replacing "March 15, 2027" with "March 15, 2029"`.
   if (ctx.kind === 'amendment') {
     const re = new RegExp(
-      `Maturity\\s+Date[^.;]{0,200}?replac\\w*\\s+["“]?(${DATE_SOURCE})["”]?\\s+(?:therein\\s+)?with\\s+["“]?(${DATE_SOURCE})`,
+      `Maturity\\s+Date(?:[^.;]|\\.(?=\\d)){0,200}?replac\\w*\\s+["“]?(${DATE_SOURCE})["”]?\\s+(?:therein\\s+)?with\\s+["“]?(${DATE_SOURCE})`,
       'gi',
     );
     for (const m of bodyMatches(ctx, re)) {
@@ -447,13 +464,21 @@ export function extractMaturity(
 
   // Notes: "... shall be due and payable on June 30, 2027" or `June 30, 2027 (the "Maturity Date")`.
   if (dates.length === 0 && (ctx.kind === 'note' || ctx.kind === 'unknown')) {
+    // The inline definition is the strongest statement; "due and payable on" must be about the
+    // whole principal, not an installment "commencing on" a date.
     const inline = new RegExp(
-      `(${DATE_SOURCE})\\s*\\((?:the\\s+)?["“](?:Maturity|Termination)\\s+Date["”]\\)|(?:due\\s+and\\s+payable|shall\\s+mature|matures?)\\b[^.;]{0,160}?\\bon\\s+(${DATE_SOURCE})`,
+      `(${DATE_SOURCE})\\s*\\((?:the\\s+)?["“](?:Maturity|Termination)\\s+Date["”]\\)`,
       'gi',
     );
-    for (const m of bodyMatches(ctx, inline)) {
-      const iso = parseDate(m[1] ?? m[2]!);
-      if (iso) {
+    const payable = new RegExp(
+      `\\b(?:entire|all|remaining|outstanding|unpaid)\\b[^.;]{0,160}?(?:due\\s+and\\s+payable|shall\\s+mature|matures?)\\b[^.;]{0,80}?\\bon\\s+(${DATE_SOURCE})`,
+      'gi',
+    );
+    for (const re of [inline, payable]) {
+      for (const m of bodyMatches(ctx, re)) {
+        if (/commencing|beginning|each\s+month|monthly|quarterly/i.test(m[0])) continue;
+        const iso = parseDate(m[1]!);
+        if (!iso) continue;
         dates.push({
           type: 'Loans',
           date: iso,
@@ -463,6 +488,7 @@ export function extractMaturity(
         });
         break;
       }
+      if (dates.length > 0) break;
     }
   }
 
@@ -507,5 +533,5 @@ export function extractMaturity(
     final = ruleDate;
   }
   const byFacility = dates.filter((d) => d.type !== 'Loans').map((d) => ({ type: d.type, date: d.date }));
-  return { final, rule, byFacility };
+  return { final, rule, byFacility, dates: dates.map((d) => ({ type: d.type, date: d.date })) };
 }
