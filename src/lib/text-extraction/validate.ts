@@ -154,7 +154,7 @@ async function validateDocx(path: string, size: number, l: ValidationLimits): Pr
   if (isOleCompoundFile(head)) {
     throw unprocessable('encrypted_docx', 'The Word document is password-protected');
   }
-  if (head.readUInt32LE(0) !== 0x04034b50)
+  if (head.length < 4 || head.readUInt32LE(0) !== 0x04034b50)
     throw unprocessable('malformed_docx', 'The DOCX is not a ZIP archive');
 
   let zip: yauzl.ZipFile;

@@ -191,6 +191,11 @@ describe('validateDocument: DOCX', () => {
   it('refuses archives that are not Word documents or not archives', async () => {
     expect(await reasonFor('sheet.docx', makeXlsxLike(), 'docx')).toBe('malformed_docx');
     expect(await reasonFor('text.docx', Buffer.from('just text, no zip'), 'docx')).toBe('malformed_docx');
+    expect(await reasonFor('empty.docx', Buffer.alloc(0), 'docx')).toBe('malformed_docx');
+    expect(await reasonFor('empty.pdf', Buffer.alloc(0), 'pdf')).toBe('malformed_pdf');
+    expect(await reasonFor('empty.png', Buffer.alloc(0), 'png')).toBe('malformed_image');
+    expect(await reasonFor('empty.tif', Buffer.alloc(0), 'tiff')).toBe('malformed_image');
+    expect(await reasonFor('empty.jpg', Buffer.alloc(0), 'jpeg')).toBe('malformed_image');
     expect(await reasonFor('cut.docx', makeDocx(['x']).subarray(0, 200), 'docx')).toBe('malformed_docx');
   });
 
