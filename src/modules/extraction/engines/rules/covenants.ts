@@ -347,7 +347,8 @@ export function extractRevolving(ctx: DocContext): Found<boolean> | null {
     // "may not be reborrowed" is a term loan's rule, not a revolving facility.
     if (/not\s+be\s+$/.test(ctx.doc.text.slice(Math.max(0, m.index - 12), m.index))) continue;
     if (/is\s+not\s+a\s+$|non-$/.test(ctx.doc.text.slice(Math.max(0, m.index - 12), m.index))) continue;
-    count++;
+    // A right to reborrow is the definition of a revolving facility; one mention settles it.
+    count += /^reborrow$/i.test(m[0]) ? 2 : 1;
     first ??= m;
     if (count >= 2) break;
   }
