@@ -10,6 +10,10 @@ import type { IdempotencyStore } from './modules/idempotency/idempotency.store.j
 import { createKyselyLoanBookingStore } from './modules/loan-bookings/stores/loan-bookings.kysely-store.js';
 import { createKyselyProductStore } from './modules/products/stores/products.kysely-store.js';
 import { createKyselyIdempotencyStore } from './modules/idempotency/stores/idempotency.kysely-store.js';
+import type { ExtractionRunStore } from './modules/extraction/extraction.store.js';
+import type { BookingSheetStore } from './modules/booking-sheets/booking-sheets.store.js';
+import { createKyselyExtractionRunStore } from './modules/extraction/stores/extraction.kysely-store.js';
+import { createKyselyBookingSheetStore } from './modules/booking-sheets/stores/booking-sheets.kysely-store.js';
 
 /** The record store: one port per module, all from the same backend (SQL or DynamoDB). */
 export interface RecordStores {
@@ -19,6 +23,8 @@ export interface RecordStores {
   loanBookings: LoanBookingStore;
   products: ProductStore;
   idempotency: IdempotencyStore;
+  extractionRuns: ExtractionRunStore;
+  bookingSheets: BookingSheetStore;
   check(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,6 +46,8 @@ export function createSqlRecordStores(database: Database): RecordStores {
     loanBookings: createKyselyLoanBookingStore(db),
     products: createKyselyProductStore(db),
     idempotency: createKyselyIdempotencyStore(db),
+    extractionRuns: createKyselyExtractionRunStore(db),
+    bookingSheets: createKyselyBookingSheetStore(db),
     check: () => database.check(),
     // The database is owned (and closed) by whoever created it.
     close: async () => undefined,

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_platform.js';
+import * as m0003 from './0003_extraction.js';
 
 /** Ordered by name; append only. A released migration is never edited. */
 export const migrations: Record<string, Migration> = {
   '0001_platform': m0001,
+  '0003_extraction': m0003,
 };
