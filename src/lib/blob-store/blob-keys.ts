@@ -55,9 +55,13 @@ export function assertBlobPrefix(prefix: unknown): asserts prefix is string {
   if (!segments.every(isValidKeySegment)) throw invalidKey('prefix', prefix);
 }
 
+// Tenant ids are slugs (`default`, `acme-bank`); booking and document ids are UUIDs.
+const TENANT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 function assertIds(ids: DocumentBlobIds): void {
   for (const [name, value] of Object.entries(ids)) {
-    if (typeof value !== 'string' || !isId(value)) {
+    const ok = typeof value === 'string' && (name === 'tenantId' ? TENANT_RE.test(value) : isId(value));
+    if (!ok) {
       throw new AppError('BAD_REQUEST', 'Invalid identifier for a storage key', {
         cause: new Error(`${name} is not an id: ${JSON.stringify(value)}`),
       });

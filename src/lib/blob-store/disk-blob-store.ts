@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,6 +42,8 @@ export interface DiskBlobStore extends BlobStore {
    * Returns how many were removed.
    */
   sweepTemp(olderThanMs: number): Promise<number>;
+  /** Where a stored blob lives on this machine, so parsers can read it in place instead of copying it. */
+  localPath(key: string): string;
 }
 
 interface Sidecar {
@@ -148,15 +150,12 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
     const metered = meterBody(body, opts);
     const tempPath = join(tempDir, `${newId()}.part`);
     const sidecarTemp = join(tempDir, `${newId()}.meta`);
-    let handle: FileHandle | undefined;
     let committed = false;
     try {
       await mkdir(tempDir, { recursive: true });
-      handle = await open(tempPath, 'wx', FILE_MODE);
-      await pipeline(metered.source, metered.meter, handle.createWriteStream({ autoClose: false }));
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
+      // `flush` fsyncs the file before its descriptor closes, and the pipeline waits for that close.
+      const file = createWriteStream(tempPath, { flags: 'wx', mode: FILE_MODE, flush: true });
+      await pipeline(metered.source, metered.meter, file);
       metered.throwIfAborted();
 
       const sidecar: Sidecar = { contentType: opts.contentType ?? 'application/octet-stream' };
@@ -168,7 +167,6 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
       await fsyncDir(dirname(target));
       return { key, size: metered.meter.bytes, sha256: metered.meter.digest() };
     } catch (err) {
-      await handle?.close().catch(() => undefined);
       await rm(tempPath, { force: true }).catch(() => undefined);
       await rm(sidecarTemp, { force: true }).catch(() => undefined);
       // The promise is "visible only when complete and reported": an unconfirmed rename is undone.
@@ -333,6 +331,10 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
     list,
     check,
     sweepTemp,
+    localPath(key: string) {
+      assertBlobKey(key);
+      return pathOf(key);
+    },
     close: () => Promise.resolve(),
   };
 }

@@ -93,6 +93,8 @@ export function meterBody(body: Readable, { maxBytes, signal }: MeterOptions): M
   let releasing = false;
 
   const meter = new ByteMeter(maxBytes, record);
+  // The meter can fail before the adapter has wired it to its sink; its error is reported via `failure()`.
+  meter.on('error', () => undefined);
   // A late error from a body we have finished with must not crash the process.
   body.on('error', () => undefined);
 

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -117,6 +117,43 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
   return value;
 }
 
+/**
+ * HTTP lets a server ignore or widen a Range request (s3rver, for one, reads `bytes=0-0` as "from 0 on"),
+ * so the served range is checked against the requested one and trimmed: a caller never gets bytes it did
+ * not ask for.
+ */
+function fitToRange(body: Readable, range: ByteRange, contentRange?: string, contentLength?: number): Readable {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '');
+  const servedStart = match ? Number(match[1]) : 0;
+  const servedEnd = match ? Number(match[2]) : (contentLength ?? 0) - 1;
+  const total = match ? (match[3] === '*' ? undefined : Number(match[3])) : contentLength;
+  if ((total !== undefined && range.start >= total) || servedStart > range.start) {
+    body.destroy();
+    throw new AppError('RANGE_NOT_SATISFIABLE');
+  }
+  const end = Math.min(range.end, servedEnd);
+  if (servedStart === range.start && servedEnd === end) return body;
+  return Readable.from(slice(body, range.start - servedStart, end - range.start + 1));
+}
+
+async function* slice(body: Readable, skip: number, length: number): AsyncGenerator<Buffer> {
+  let toSkip = skip;
+  let remaining = length;
+  for await (const chunk of body) {
+    let buf = chunk as Buffer;
+    if (toSkip > 0) {
+      const dropped = Math.min(toSkip, buf.length);
+      buf = buf.subarray(dropped);
+      toSkip -= dropped;
+    }
+    if (buf.length === 0) continue;
+    const taken = buf.subarray(0, remaining);
+    remaining -= taken.length;
+    yield taken;
+    if (remaining === 0) return;
+  }
+}
+
 export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   const { bucket } = options;
   const partSize = positiveInt(options.partSizeBytes, 8 * 1024 * 1024, 'partSizeBytes', MIN_PART_SIZE);
@@ -218,8 +255,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
           ...(range !== undefined && { Range: `bytes=${range.start}-${range.end}` }),
         }),
       );
-      return output.Body as Readable;
+      const body = output.Body as Readable;
+      return range === undefined ? body : fitToRange(body, range, output.ContentRange, output.ContentLength);
     } catch (err) {
+      if (err instanceof AppError) throw err;
       if (isNotFound(err)) throw new AppError('BLOB_NOT_FOUND');
       if (statusOf(err) === 416) throw new AppError('RANGE_NOT_SATISFIABLE');
       throw failure('get', err, key);
