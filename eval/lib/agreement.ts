@@ -28,7 +28,8 @@ export interface AgreementSpec {
     | { kind: 'date'; date: string }
     | { kind: 'perFacility'; dates: Record<string, string> }
     | { kind: 'relative'; text: string; computed: string | null };
-  closingDate: 'hereof' | 'conditions' | string;
+  /** 'hereof', 'conditions' (fixed by conditions precedent) or an ISO date. */
+  closingDate: string;
   lcSublimit: number | null;
   swinglineSublimit: number | null;
   pricing:
@@ -799,7 +800,7 @@ export function buildAgreement(spec: AgreementSpec): { text: string; labels: Lab
     commitment_amount: { amount: string; currency: string };
     maturity_date: string | null;
   }[] = spec.facilities.map((f) => ({
-    facility_type: FACILITY_NAMES[f.kind] as string,
+    facility_type: FACILITY_NAMES[f.kind],
     commitment_amount: { amount: `${f.amount}.00`, currency: 'USD' },
     maturity_date:
       spec.maturity.kind === 'perFacility'

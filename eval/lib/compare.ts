@@ -49,7 +49,8 @@ export const normText = (s: unknown): string =>
 
 const pct = (s: unknown): number | null => {
   if (s === null || s === undefined) return null;
-  const m = /(\d+(?:\.\d+)?)\s?%/.exec(String(s));
+  if (typeof s !== 'string') return null;
+  const m = /(\d+(?:\.\d+)?)\s?%/.exec(s);
   return m ? Number(m[1]) : null;
 };
 

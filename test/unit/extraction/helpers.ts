@@ -20,7 +20,8 @@ export function assertEvidenceExact(out: ExtractionOutput, pages: SourcePage[]):
     for (const e of r.evidence) {
       const page = pages.find((p) => p.documentId === e.document_id && p.page === e.page);
       if (!page) throw new Error(`${field}: evidence on unknown page ${e.page}`);
-      if (page.text.slice(e.start, e.end) !== e.quote) throw new Error(`${field}: quote does not match offsets`);
+      if (page.text.slice(e.start, e.end) !== e.quote)
+        throw new Error(`${field}: quote does not match offsets`);
     }
   }
 }

@@ -74,7 +74,11 @@ any fiscal quarter of the Borrower to be less than 3.00 to 1.00.
 
 Section 7.12 Sanctions. Use proceeds in violation of Sanctions.
 `;
-    const covenants = valueOf(text, 'financial_covenants') as { covenant_type: string; covenant_value: string; testing_frequency: string }[];
+    const covenants = valueOf(text, 'financial_covenants') as {
+      covenant_type: string;
+      covenant_value: string;
+      testing_frequency: string;
+    }[];
     expect(covenants.map((c) => [c.covenant_type, c.covenant_value, c.testing_frequency])).toEqual([
       ['Maximum Consolidated Leverage Ratio', '3.50:1.00', 'Quarterly'],
       ['Minimum Consolidated Interest Coverage Ratio', '3.00:1.00', 'Quarterly'],
@@ -126,7 +130,13 @@ Section 8.01 Events of Default. Any of the following shall constitute an Event o
 Section 8.02 Remedies upon Event of Default. The Administrative Agent may declare the Loans immediately due
 and payable.
 `;
-    const events = valueOf(text, 'events_of_default', 'loan_booking_sheet') as { event_description: string }[];
-    expect(events.map((e) => e.event_description)).toEqual(['Non-Payment', 'Specific Covenants', 'Cross-Default']);
+    const events = valueOf(text, 'events_of_default', 'loan_booking_sheet') as {
+      event_description: string;
+    }[];
+    expect(events.map((e) => e.event_description)).toEqual([
+      'Non-Payment',
+      'Specific Covenants',
+      'Cross-Default',
+    ]);
   });
 });

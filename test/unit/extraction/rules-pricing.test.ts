@@ -83,8 +83,16 @@ be due and payable quarterly in arrears on the last Business Day of each March, 
 amounts and at the times specified in the Fee Letter.
 `;
     expect(valueOf(text, 'key_fees')).toEqual([
-      { fee_type: 'Commitment Fee', fee_rate_or_amount: '0.25% per annum', payment_frequency: 'quarterly in arrears' },
-      { fee_type: 'Agency Fee', fee_rate_or_amount: 'as specified in the Fee Letter', payment_frequency: null },
+      {
+        fee_type: 'Commitment Fee',
+        fee_rate_or_amount: '0.25% per annum',
+        payment_frequency: 'quarterly in arrears',
+      },
+      {
+        fee_type: 'Agency Fee',
+        fee_rate_or_amount: 'as specified in the Fee Letter',
+        payment_frequency: null,
+      },
     ]);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { addToDate, normalisePercent, parseDate, parseMoney } from '../../../src/modules/extraction/engines/rules/values.js';
+import {
+  addToDate,
+  normalisePercent,
+  parseDate,
+  parseMoney,
+} from '../../../src/modules/extraction/engines/rules/values.js';
 import { valueOf } from './helpers.js';
 
 const preamble = (date: string): string =>
@@ -84,8 +89,16 @@ Term A Commitments is $350,000,000.
 `;
     expect(valueOf(text, 'total_commitment')).toEqual({ amount: '500000000.00', currency: 'USD' });
     expect(valueOf(text, 'facility_details')).toEqual([
-      { facility_type: 'Revolving Credit Facility', commitment_amount: { amount: '150000000.00', currency: 'USD' }, maturity_date: null },
-      { facility_type: 'Term Loan A', commitment_amount: { amount: '350000000.00', currency: 'USD' }, maturity_date: null },
+      {
+        facility_type: 'Revolving Credit Facility',
+        commitment_amount: { amount: '150000000.00', currency: 'USD' },
+        maturity_date: null,
+      },
+      {
+        facility_type: 'Term Loan A',
+        commitment_amount: { amount: '350000000.00', currency: 'USD' },
+        maturity_date: null,
+      },
     ]);
   });
 

@@ -1,6 +1,5 @@
 import type { DocContext, Found } from './context.js';
 import { bodyMatches, found, sentenceAround } from './context.js';
-import type { Definition } from './definitions.js';
 import { findDefinition } from './definitions.js';
 import { evidenceFor } from './document.js';
 import type { Money } from './values.js';

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluate, loadCorpus } from '../../../eval/lib/compare.js';
+import { createRulesEngine } from '../../../src/modules/extraction/engines/rules/index.js';
+import { assertEvidenceExact } from './helpers.js';
+
+/**
+ * Regression guard over the labelled corpus: the accuracy reached when this test was written
+ * (every labelled field right, no invented value) must not drop.
+ */
+describe('rules engine over the labelled corpus', () => {
+  const corpus = loadCorpus(join(import.meta.dirname, '..', '..', '..', 'eval', 'corpus'));
+
+  it('has at least 8 documents, two of them over 100 pages', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(8);
+    expect(corpus.filter((d) => d.pages.length >= 100).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps accuracy at or above 0.98 with no invented values', async () => {
+    const result = await evaluate(createRulesEngine(), corpus);
+    const summary = result.failures.map((f) => `${f.document} ${f.field}`);
+    expect(result.invented, summary.join('\n')).toBe(0);
+    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('quotes evidence exactly on every corpus document', async () => {
+    const engine = createRulesEngine();
+    for (const doc of corpus) {
+      const out = await engine.extract({ schemaName: 'credit_agreement', pages: doc.pages });
+      assertEvidenceExact(out, doc.pages);
+    }
+  });
+});
