@@ -46,6 +46,7 @@ export const ERROR_CATALOGUE = {
   UNKNOWN_PRODUCT: { status: 422, title: 'Unknown product' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with a different request' },
   UNPROCESSABLE_DOCUMENT: { status: 422, title: 'Document cannot be processed' },
+  EXTRACTION_ENGINE_UNAVAILABLE: { status: 422, title: 'Extraction engine not configured' },
   WEAK_PASSWORD: { status: 422, title: 'Password does not meet the policy' },
   PRECONDITION_REQUIRED: { status: 428, title: 'If-Match header required' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
