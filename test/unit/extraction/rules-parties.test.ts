@@ -123,3 +123,18 @@ hereby promises to pay to the order of FIRST LONE STAR BANK, N.A., a national ba
     expect(valueOf(text, 'total_commitment')).toEqual({ amount: '2000000.00', currency: 'USD' });
   });
 });
+
+describe('rules engine: party phrasing variants', () => {
+  it('reads "individually as a Lender and as Administrative Agent" and a "this 15th day of" date', () => {
+    const text = `THIS LOAN AGREEMENT is made as of this 15th day of March, 2024, by and between DELTA CO., a Nevada
+corporation (the "Borrower"), and KEYBANK NATIONAL ASSOCIATION, individually as a Lender and as
+Administrative Agent.
+
+WHEREAS, the Borrower has requested a loan.`;
+    expect(valueOf(text, 'agreement_execution_date')).toBe('2024-03-15');
+    expect(valueOf(text, 'lender_parties')).toEqual([
+      { role: 'Lender', name: 'KEYBANK NATIONAL ASSOCIATION' },
+      { role: 'Administrative Agent', name: 'KEYBANK NATIONAL ASSOCIATION' },
+    ]);
+  });
+});

@@ -152,3 +152,16 @@ respect to the Term Loan B Facility, March 15, 2031.
     expect(valueOf(preamble('March 15, 2024'), 'maturity_date_rule')).toBeNull();
   });
 });
+
+describe('rules engine: maturity wording variants', () => {
+  it('prefers the relative rule over a conditional date that follows it', () => {
+    const text = `${preamble('March 15, 2024')}
+"Closing Date" means March 15, 2024.
+
+"Maturity Date" means the fifth anniversary of the Closing Date; provided that if on March 1, 2027 any
+Senior Notes remain outstanding, the Maturity Date shall be such date.
+`;
+    expect(valueOf(text, 'maturity_date_rule')).toBe('the fifth anniversary of the Closing Date');
+    expect(valueOf(text, 'maturity_date_final')).toBe('2029-03-15');
+  });
+});

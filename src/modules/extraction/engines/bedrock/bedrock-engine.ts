@@ -285,7 +285,8 @@ export function createBedrockEngine(options: BedrockEngineOptions): ExtractionEn
       options.onUsage?.(usage);
 
       const answer = isRecord(result.toolInput) ? result.toolInput : objectFromText(result.text);
-      if (!answer) {
+      // An answer naming none of the fields (an empty object, another tool's shape) is no answer.
+      if (!answer || !schema.fields.some((f) => f in answer)) {
         throw new AppError('UPSTREAM_ERROR', 'The model did not answer with the structured extraction', {
           details: { dependency: 'bedrock-runtime' },
         });

@@ -93,7 +93,7 @@ function parseTail(text: string, pos: number, limit: number): Tail {
       cur += paren[0].length;
       continue;
     }
-    const as = /^\s*,?\s*(?:as|AS)\s+/.exec(rest);
+    const as = /^\s*,?\s*(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(rest);
     if (as) {
       const list = parseRoleList(text, cur + as[0].length);
       if (list.roles.length === 0) break;
@@ -107,7 +107,8 @@ function parseTail(text: string, pos: number, limit: number): Tail {
   return tail;
 }
 
-const AS_ANCHOR = /,\s*(?:as|AS)\s+|\n[ \t]*(?:as|AS)[ \t]+/g;
+// "JPMORGAN CHASE BANK, N.A., individually as a Lender and as Administrative Agent" is common too.
+const AS_ANCHOR = /,\s*(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+|\n[ \t]*(?:as|AS)[ \t]+/g;
 const DESC_ANCHOR =
   /,\s+(?:a|an|A|AN)\s+(?=[^,()]{0,80}?\b(?:corporation|company|partnership|association|bank|trust|limited|société|unlimited|exempted|organized|incorporated|CORPORATION|COMPANY|PARTNERSHIP|ASSOCIATION|BANK|LIMITED)\b)/g;
 const PAREN_ANCHOR = /\s*\(\s*[^()"“”]{0,120}["“]/g;

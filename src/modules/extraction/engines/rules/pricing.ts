@@ -332,7 +332,8 @@ export function extractFees(ctx: DocContext): Found<Fee[]> | null {
         );
       const para = stop ? window.slice(0, stop.index + 20) : window;
       const r = FEE_RATE.exec(para);
-      if (!r) continue;
+      // The rate must be stated close to the fee it prices, not somewhere later in the paragraph.
+      if (!r || r.index > 300) continue;
       // "shall pay", "agrees to pay", "payable": the paragraph imposes the fee rather than citing it.
       const back = doc.text.slice(Math.max(0, m.index - 300), m.index);
       if (!/\bpay\b|\bpayable\b|\bpaid\b/i.test(back + para)) continue;

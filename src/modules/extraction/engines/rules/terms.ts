@@ -422,7 +422,14 @@ export function extractMaturity(
     if (perFacility) continue;
     // The stated date of the definition: "means March 15, 2029" or "the earlier of (a) March 15, 2029 and ...".
     const first = dateRegex('i').exec(body.slice(0, 300));
-    if (first && !/\bprior\s+to\s*$|\bafter\s*$|\bbefore\s*$/i.test(body.slice(0, first.index))) {
+    // "the fifth anniversary of the Closing Date; provided that if on March 1, 2027 ..." states a
+    // relative maturity; the date that follows it is a condition, not the maturity.
+    const relAt = RELATIVE_MATURITY.exec(body.slice(0, 400))?.index ?? Infinity;
+    if (
+      first &&
+      first.index < relAt &&
+      !/\bprior\s+to\s*$|\bafter\s*$|\bbefore\s*$/i.test(body.slice(0, first.index))
+    ) {
       const iso = parseDate(first[0]);
       if (iso) {
         dates.push({

@@ -41,7 +41,7 @@ const MONTH_NAME =
 export const DATE_SOURCE =
   `(?:${MONTH_NAME}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}` +
   `|\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTH_NAME},?\\s+\\d{4}` +
-  `|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)\\s+day\\s+of\\s+${MONTH_NAME},?\\s+\\d{4})`;
+  `|(?:the\\s+|this\\s+)?\\d{1,2}(?:st|nd|rd|th)\\s+day\\s+of\\s+${MONTH_NAME},?\\s+\\d{4})`;
 
 export function dateRegex(flags = 'gi'): RegExp {
   return new RegExp(DATE_SOURCE, flags);
@@ -66,7 +66,7 @@ export function parseDate(text: string): string | null {
     const month = MONTHS[m[1]!.toLowerCase()];
     return month ? isoDate(Number(m[3]), month, Number(m[2])) : null;
   }
-  m = /^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+day\s+of)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$/i.exec(t);
+  m = /^(?:the\s+|this\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+day\s+of)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$/i.exec(t);
   if (m) {
     const month = MONTHS[m[2]!.toLowerCase()];
     return month ? isoDate(Number(m[3]), month, Number(m[1])) : null;
