@@ -62,14 +62,12 @@ function errorCode(err: unknown): string | undefined {
 const MISSING = new Set(['ENOENT', 'ENOTDIR']);
 
 function storageError(operation: string, err: unknown, path: string): AppError {
-  const cause = new Error(`disk blob store: ${operation} failed at ${path}`, { cause: err });
-  const code = errorCode(err);
-  // A key that is also a "folder" of other keys (or the reverse) cannot exist on a filesystem.
-  if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
-    return new AppError('CONFLICT', 'The storage key conflicts with an existing entry', { cause });
-  }
-  return new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', { cause });
+  return new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', {
+    cause: new Error(`disk blob store: ${operation} failed at ${path}`, { cause: err }),
+  });
 }
+
+const CLASHES = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY']);
 
 async function fsyncDir(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -117,11 +115,17 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
   // A concurrent delete may prune the target's (empty) directory between our mkdir and rename.
   async function renameInto(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(to), { recursive: true });
       try {
+        await mkdir(dirname(to), { recursive: true });
         await rename(from, to);
         return;
       } catch (err) {
+        // S3 allows both `a` and `a/b` as keys; a filesystem cannot hold a file and a folder at one path.
+        if (CLASHES.has(errorCode(err) ?? '')) {
+          throw new AppError('CONFLICT', 'The storage key conflicts with an existing key', {
+            cause: new Error(`disk blob store: cannot place ${to}`, { cause: err }),
+          });
+        }
         if (errorCode(err) !== 'ENOENT' || attempt >= RENAME_ATTEMPTS) throw err;
       }
     }
@@ -171,7 +175,7 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
       await rm(sidecarTemp, { force: true }).catch(() => undefined);
       // The promise is "visible only when complete and reported": an unconfirmed rename is undone.
       if (committed) await rm(target, { force: true }).catch(() => undefined);
-      throw metered.failure() ?? storageError('put', err, target);
+      throw metered.failure() ?? (err instanceof AppError ? err : storageError('put', err, target));
     } finally {
       metered.dispose();
     }
