@@ -17,8 +17,11 @@ function newestMtime(dir) {
   }
   return newest;
 }
-const entry = path.join(root, 'dist', 'main.js');
-if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 'src'))) run('npm run build --silent');
+// `npm start` runs the API (with embedded workers by default); `npm run worker` a worker-only process.
+const entry = path.join(root, 'dist', process.argv[2] === 'worker' ? 'worker.js' : 'main.js');
+if (!existsSync(entry) || statSync(entry).mtimeMs < newestMtime(path.join(root, 'src'))) {
+  run('npm run build --silent');
+}
 
 const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: root, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

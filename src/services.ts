@@ -14,6 +14,17 @@ import { createTokenService, type TokenService } from './modules/auth/tokens.js'
 import { createMemoryCache, createRedisCache, type Cache } from './lib/cache.js';
 import { createProductService, type ProductService } from './modules/products/products.service.js';
 import { createLoanBookingService, type LoanBookingService } from './modules/loan-bookings/loan-bookings.service.js';
+import type { BlobStore } from './lib/blob-store/blob-store.js';
+import { createDiskBlobStore } from './lib/blob-store/disk-blob-store.js';
+import { createS3BlobStore } from './lib/blob-store/s3-blob-store.js';
+import type { JobQueue } from './lib/job-queue/job-queue.js';
+import { createPgBossQueue } from './lib/job-queue/pg-boss-queue.js';
+import { createOcrEngine, type OcrEngine } from './lib/text-extraction/index.js';
+import { createBedrockClients, type BedrockClients } from './lib/bedrock/clients.js';
+import { createKnowledgeBase, type KnowledgeBase } from './lib/bedrock/knowledge-base.js';
+import { createDocumentService, type DocumentService } from './modules/documents/documents.service.js';
+import { createKnowledgeBaseSearch } from './modules/documents/kb-sync.js';
+import { registerQueueMetrics } from './modules/documents/processing.js';
 
 /** Everything the routes use, built once per process by createServices (the composition root). */
 export interface Services {
@@ -30,6 +41,12 @@ export interface Services {
   cache: Cache;
   products: ProductService;
   loanBookings: LoanBookingService;
+  blob: BlobStore;
+  queue: JobQueue;
+  /** One OCR worker per process, created on first use. */
+  ocr(): OcrEngine;
+  bedrock: { clients: BedrockClients; knowledgeBase: KnowledgeBase | undefined } | undefined;
+  documents: DocumentService;
   healthChecks(): Record<string, HealthCheck>;
   close(): Promise<void>;
 }
@@ -39,6 +56,51 @@ export interface ServiceOverrides {
   /** Replace the record stores (unit tests with fakes; adapter tests with a specific store). */
   stores?: RecordStores;
   database?: Database;
+  blob?: BlobStore;
+  queue?: JobQueue;
+}
+
+export function createBlobStore(config: Config): BlobStore {
+  const b = config.blob;
+  if (b.kind === 'disk') return createDiskBlobStore({ root: b.root });
+  return createS3BlobStore({
+    bucket: b.bucket,
+    region: b.region,
+    ...(b.endpoint ? { endpoint: b.endpoint } : {}),
+    forcePathStyle: b.forcePathStyle,
+    ...(b.sse ? { serverSideEncryption: b.sse } : {}),
+    ...(b.kmsKeyId ? { kmsKeyId: b.kmsKeyId } : {}),
+  });
+}
+
+function createBedrock(config: Config): Services['bedrock'] {
+  const b = config.bedrock;
+  if (!b) return undefined;
+  const base = { region: b.region, requestTimeoutMs: b.timeoutMs };
+  const runtime = createBedrockClients({ ...base, ...(b.runtimeEndpoint ? { endpoint: b.runtimeEndpoint } : {}) });
+  const agent = createBedrockClients({ ...base, ...(b.agentEndpoint ? { endpoint: b.agentEndpoint } : {}) });
+  const agentRuntime = createBedrockClients({ ...base, ...(b.agentRuntimeEndpoint ? { endpoint: b.agentRuntimeEndpoint } : {}) });
+  // Each service may have its own endpoint (VPC endpoints); the clients not used from each set are dropped.
+  const clients: BedrockClients = {
+    runtime: runtime.runtime,
+    agent: agent.agent,
+    agentRuntime: agentRuntime.agentRuntime,
+    destroy: () => {
+      runtime.destroy();
+      agent.destroy();
+      agentRuntime.destroy();
+    },
+  };
+  const knowledgeBase = b.knowledgeBase
+    ? createKnowledgeBase({
+        clients,
+        kbId: b.knowledgeBase.kbId,
+        dataSourceId: b.knowledgeBase.dataSourceId,
+        dataSourceType: config.blob.kind === 's3' ? 'S3' : 'CUSTOM',
+        timeoutMs: b.timeoutMs,
+      })
+    : undefined;
+  return { clients, knowledgeBase };
 }
 
 export function createRedis(url: string): Redis {
@@ -76,7 +138,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       const db = database;
       closers.push(() => db.close());
     }
-    const stores = overrides.stores ?? (createRecordStores(config, database));
+    const stores = overrides.stores ?? (await createRecordStores(config, database));
     if (!overrides.stores) closers.push(() => stores.close());
 
     const redis = config.redis ? createRedis(config.redis.url) : undefined;
@@ -90,6 +152,36 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const cache = redis ? createRedisCache(redis) : createMemoryCache();
     const products = createProductService(stores.products, cache, clock, audit);
     const loanBookings = createLoanBookingService({ store: stores.loanBookings, products, audit, clock, metrics });
+
+    const blob = overrides.blob ?? createBlobStore(config);
+    if (!overrides.blob) closers.push(() => blob.close());
+    let queue = overrides.queue;
+    if (!queue) {
+      if (!database) throw new Error('the DynamoDB job queue is not available yet');
+      queue = createPgBossQueue(database);
+    }
+    const q = queue;
+    await q.start();
+    closers.push(() => q.stop({ graceful: true, timeoutMs: config.server.shutdownTimeoutMs }));
+    registerQueueMetrics(q, metrics);
+    let ocrEngine: OcrEngine | undefined;
+    closers.push(async () => {
+      await ocrEngine?.close();
+    });
+    const bedrock = createBedrock(config);
+    if (bedrock) closers.push(async () => bedrock.clients.destroy());
+    const documents = createDocumentService({
+      config,
+      store: stores.documents,
+      blob,
+      queue: q,
+      bookings: loanBookings,
+      audit,
+      clock,
+      metrics,
+      log,
+      knowledgeBase: bedrock?.knowledgeBase ? createKnowledgeBaseSearch(bedrock.knowledgeBase) : undefined,
+    });
 
     const services: Services = {
       config,
@@ -105,8 +197,24 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       cache,
       products,
       loanBookings,
+      blob,
+      queue: q,
+      ocr: () => (ocrEngine ??= createOcrEngine()),
+      bedrock,
+      documents,
       healthChecks() {
-        const checks: Record<string, HealthCheck> = { database: (signal) => stores.check(signal) };
+        const checks: Record<string, HealthCheck> = {
+          database: (signal) => stores.check(signal),
+          blob_storage: (signal) => blob.check(signal),
+          queue: (signal) => q.check(signal),
+        };
+        const kb = bedrock?.knowledgeBase;
+        if (kb) {
+          checks.knowledge_base = async (signal) => {
+            const r = await kb.check({ signal });
+            if (!r.ok) throw new Error(r.reason ?? 'knowledge base not ready');
+          };
+        }
         if (redis) {
           checks.redis = async () => {
             await redis.ping();

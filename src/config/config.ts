@@ -68,6 +68,8 @@ export interface Config {
   readonly uploads: {
     maxFileBytes: number;
     maxFiles: number;
+    maxRequestBytes: number;
+    maxParseBytes: number;
     maxDocxUncompressedBytes: number;
     clamav: { host: string; port: number } | undefined;
   };

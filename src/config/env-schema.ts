@@ -107,6 +107,8 @@ export const EnvSchema = Type.Object(
     LOGIN_LOCKOUT_MINUTES: Int('How long an account stays locked after too many failures.', 15, 1, 1440),
     // --- uploads
     UPLOAD_MAX_FILE_BYTES: Int('Largest single uploaded file.', 2 * GiB, 1, 64 * GiB),
+    UPLOAD_MAX_REQUEST_BYTES: Int('Largest total of all files in one upload request.', 4 * GiB, 1, 256 * GiB),
+    UPLOAD_MAX_PARSE_BYTES: Int('Largest PDF, DOCX or image the service parses (text and HTML are streamed and may be larger).', 256 * MiB, MiB, 4 * GiB),
     UPLOAD_MAX_FILES: Int('Most files in one upload request.', 20, 1, 1000),
     UPLOAD_MAX_DOCX_UNCOMPRESSED_BYTES: Int('Largest decompressed DOCX (zip bomb guard).', 512 * MiB, MiB, 16 * GiB),
     CLAMAV_HOST: Str('ClamAV daemon host; when set every upload is scanned.'),

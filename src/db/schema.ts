@@ -92,6 +92,52 @@ export interface LoanBookingsTable {
   sync_updated_at: Timestamp | null;
 }
 
+export interface DocumentsTable {
+  id: string;
+  tenant_id: string;
+  booking_id: string;
+  file_name: string;
+  content_type: string;
+  kind: string;
+  size_bytes: ColumnType<string, number | string, number | string>;
+  sha256: string;
+  blob_key: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  page_count: number | null;
+  ocr_pages: number | null;
+  document_type: string | null;
+  document_type_confidence: number | null;
+  uploaded_by: string;
+  uploaded_at: Timestamp;
+  processed_at: Timestamp | null;
+  attempts: number;
+  lease_token: string | null;
+  lease_expires_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+export interface DocumentPagesTable {
+  tenant_id: string;
+  document_id: string;
+  page: number;
+  text: string;
+  method: string;
+}
+
+export interface DocumentPassagesTable {
+  tenant_id: string;
+  booking_id: string;
+  document_id: string;
+  page: number;
+  ordinal: number;
+  start_offset: number;
+  end_offset: number;
+  text: string;
+  tsv: ColumnType<string, never, never>;
+}
+
 export interface DB {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -99,4 +145,7 @@ export interface DB {
   products: ProductsTable;
   idempotency_keys: IdempotencyKeysTable;
   loan_bookings: LoanBookingsTable;
+  documents: DocumentsTable;
+  document_pages: DocumentPagesTable;
+  document_passages: DocumentPassagesTable;
 }

@@ -5,6 +5,8 @@ import { idempotencyPlugin } from '../plugins/idempotency.js';
 import { authRoutes, UserSchema } from './auth/auth.routes.js';
 import { productRoutes, ProductSchema } from './products/products.routes.js';
 import { LoanBookingSchema, SyncStatusSchema } from './loan-bookings/loan-bookings.schemas.js';
+import multipart from '@fastify/multipart';
+import { documentRoutes, DocumentSchema } from './documents/documents.routes.js';
 import { loanBookingRoutes } from './loan-bookings/loan-bookings.routes.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -12,7 +14,20 @@ const DAY_MS = 24 * 3600 * 1000;
 /** Registers the access pipeline and every domain module's routes. */
 export async function registerModules(app: FastifyInstance, services: Services): Promise<void> {
   // Named schemas shared across modules live at the root so every route plugin can $ref them.
-  for (const schema of [UserSchema, ProductSchema, SyncStatusSchema, LoanBookingSchema]) app.addSchema(schema);
+  for (const schema of [UserSchema, ProductSchema, SyncStatusSchema, LoanBookingSchema, DocumentSchema]) app.addSchema(schema);
+  const uploads = services.config.uploads;
+  // Busboy's own limits sit just above ours so that the service's checks (which name the limit) fire first.
+  await app.register(multipart, {
+    limits: {
+      fileSize: uploads.maxFileBytes + 1024 * 1024,
+      files: uploads.maxFiles + 1,
+      fields: 20,
+      fieldSize: 4096,
+      fieldNameSize: 100,
+      parts: uploads.maxFiles + 21,
+      headerPairs: 100,
+    },
+  });
   await app.register(accessPlugin, {
     auth: services.auth,
     audit: services.audit,
@@ -29,4 +44,5 @@ export async function registerModules(app: FastifyInstance, services: Services):
   await app.register(authRoutes);
   await app.register(loanBookingRoutes);
   await app.register(productRoutes);
+  await app.register(documentRoutes);
 }

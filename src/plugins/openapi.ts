@@ -3,6 +3,13 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /** Documentation-only body of a multipart route (see the transform below). */
+    multipartBody?: unknown;
+  }
+}
+
 export const API_TAGS = [
   { name: 'loan-bookings', description: 'Loan bookings: one customer, one product, its documents and its booking sheet.' },
   { name: 'documents', description: 'Upload, list, download and delete a booking\'s documents; processing status.' },
@@ -47,6 +54,17 @@ export const openApiPlugin = fp(
           },
         },
         security: [{ bearerAuth: [] }, { oauth2: [] }],
+      },
+      // Multipart bodies are streamed by the handler, never parsed into `request.body`, so Fastify must not
+      // validate them; routes declare them as `multipartBody` and they are shown as the request body here.
+      transform: ({ schema, url }) => {
+        const s = schema as Record<string, unknown> | undefined;
+        const multipartBody = s?.multipartBody;
+        if (!s || !multipartBody) return { schema: schema, url };
+        const { multipartBody: _omit, ...rest } = s;
+        const body = rest.body as { content?: Record<string, unknown> } | undefined;
+        const content = { ...(body?.content ?? {}), 'multipart/form-data': { schema: multipartBody } };
+        return { schema: { ...rest, body: { content } }, url };
       },
       refResolver: {
         buildLocalReference(json, _baseUri, _fragment, i) {

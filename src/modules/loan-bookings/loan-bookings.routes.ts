@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { incomingParts, clientGone, toDocumentView } from '../documents/documents.routes.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../lib/errors.js';
 import { errorResponses, pageOf } from '../../lib/http-schemas.js';
@@ -16,6 +17,33 @@ import {
   toSyncView,
 } from './loan-bookings.schemas.js';
 import { customerNameKey } from './loan-bookings.store.js';
+
+const LegacyCreateMultipart = Type.Object(
+  {
+    customer_name: Type.String({ maxLength: 400, description: 'Customer legal name.' }),
+    product_id: Type.String({ maxLength: 64, description: 'Product id.' }),
+    external_reference: Type.Optional(Type.String({ maxLength: 100 })),
+    notes: Type.Optional(Type.String({ maxLength: 4000 })),
+    files: Type.Array(Type.String({ format: 'binary', maxLength: 0 }), { minItems: 1, maxItems: 1000, description: 'The documents.' }),
+  },
+  { description: 'Fields first, then one or more "files" parts.' },
+);
+
+/** The multipart form's fields, checked like the JSON body (strings only, no unknown fields). */
+function legacyFields(fields: Record<string, string>): Static<typeof CreateLoanBookingBody> {
+  const allowed = new Set(['customer_name', 'product_id', 'external_reference', 'notes']);
+  const fieldErrors: Record<string, string[]> = {};
+  for (const k of Object.keys(fields)) if (!allowed.has(k)) fieldErrors[k] = ['is not an allowed field'];
+  if (!fields.customer_name) fieldErrors.customer_name = ['is required'];
+  if (!fields.product_id) fieldErrors.product_id = ['is required'];
+  if (Object.keys(fieldErrors).length > 0) throw new AppError('VALIDATION_FAILED', 'The form fields are not valid', { fieldErrors });
+  return {
+    customer_name: fields.customer_name!,
+    product_id: fields.product_id!,
+    ...(fields.external_reference !== undefined ? { external_reference: fields.external_reference } : {}),
+    ...(fields.notes !== undefined ? { notes: fields.notes } : {}),
+  };
+}
 
 const EtagHeader = { etag: Type.String({ description: 'Version tag; send it back in If-Match to update.' }) };
 
@@ -34,16 +62,41 @@ export async function loanBookingRoutes(app: FastifyInstance): Promise<void> {
           'Opens a loan booking for a customer and a product. Answers 201 with Location and ETag. Send Idempotency-Key to make retries safe: the same key and body replay the first answer.',
         tags: ['loan-bookings'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'Makes the request safe to retry.' })) }),
-        body: CreateLoanBookingBody,
+        body: {
+          content: {
+            'application/json': { schema: CreateLoanBookingBody },
+            // The legacy one-call flow: streamed by the handler, so nothing to validate here (see multipartBody).
+            'multipart/form-data': { schema: {} },
+          },
+        },
+        multipartBody: LegacyCreateMultipart,
         response: {
-          201: { ...BookingRef, headers: { location: Type.String({ description: 'URL of the new booking.' }), ...EtagHeader } },
+          201: {
+            ...Type.Intersect([BookingRef, Type.Object({ documents: Type.Optional(Type.Array(Type.Ref('Document'), { maxItems: 1000, description: 'Documents stored (multipart flow only).' })) })]),
+            headers: { location: Type.String({ description: 'URL of the new booking.' }), ...EtagHeader },
+          },
           ...errorResponses(409, 413, 415, 422),
         },
       },
     },
     async (request, reply) => {
-      const rec = await loanBookings.create(request.body, requestMeta(request));
-      return reply.code(201).header('location', `/api/v1/loan-bookings/${rec.id}`).header('etag', versionEtag(rec.version)).send(toBookingView(rec));
+      const meta = requestMeta(request);
+      if (request.isMultipart()) {
+        const result = await app.services.documents.upload(
+          { createBooking: (fields, id) => loanBookings.create(legacyFields(fields), meta, id) },
+          incomingParts(request),
+          meta,
+          clientGone(request),
+        );
+        const b = result.booking;
+        return reply
+          .code(201)
+          .header('location', `/api/v1/loan-bookings/${b.id}`)
+          .header('etag', versionEtag(b.version))
+          .send({ ...toBookingView(b), documents: result.documents.map((d) => toDocumentView(d.record)) });
+      }
+      const rec = await loanBookings.create(request.body as Static<typeof CreateLoanBookingBody>, meta);
+      return reply.code(201).header('location', `/api/v1/loan-bookings/${rec.id}`).header('etag', versionEtag(rec.version)).send(toBookingView(rec) as never);
     },
   );
 

@@ -59,7 +59,8 @@ const MANUAL_TRANSITIONS: Record<'cancelled' | 'booked', readonly BookingStatus[
 };
 
 export interface LoanBookingService {
-  create(input: CreateBookingInput, meta: RequestMeta): Promise<LoanBookingRecord>;
+  /** `id` is for the legacy one-call upload, whose files are stored under the booking id before it exists. */
+  create(input: CreateBookingInput, meta: RequestMeta, id?: string): Promise<LoanBookingRecord>;
   get(tenantId: string, id: string, opts?: { includeDeleted?: boolean }): Promise<LoanBookingRecord>;
   list(tenantId: string, filters: LoanBookingFilters, page: { limit: number; beforeId?: string | undefined }): Promise<LoanBookingRecord[]>;
   update(id: string, expectedVersion: number | undefined, input: UpdateBookingInput, meta: RequestMeta): Promise<LoanBookingRecord>;
@@ -106,13 +107,13 @@ export function createLoanBookingService(deps: {
   }
 
   return {
-    async create(input, meta) {
+    async create(input, meta, id) {
       const principal = meta.principal!;
       const customerName = normaliseCustomerName(input.customer_name);
       await products.requireActive(principal.tenantId, input.product_id);
       const now = clock.now();
       const rec = await store.create({
-        id: newId(now.getTime()),
+        id: id ?? newId(now.getTime()),
         tenantId: principal.tenantId,
         customerName,
         productId: input.product_id,

@@ -1,0 +1,63 @@
+import type { Services } from './services.js';
+import { createProcessHandler, createSweeper, type ProcessingDeps } from './modules/documents/processing.js';
+import { createKbSyncHandler } from './modules/documents/kb-sync.js';
+
+export interface Workers {
+  /** Runs one maintenance sweep now (also runs on a timer). */
+  sweep: ReturnType<typeof createSweeper>;
+  stop(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Starts consuming every queue in this process: the API process in the embedded default, or a
+ * separate worker process (`npm run worker`) so API and workers scale independently.
+ */
+export async function startWorkers(services: Services, opts: { sweepIntervalMs?: number } = {}): Promise<Workers> {
+  const { config, queue } = services;
+  const deps: ProcessingDeps = {
+    config,
+    store: services.stores.documents,
+    blob: services.blob,
+    queue,
+    bookings: services.loanBookings,
+    idempotency: services.stores.idempotency,
+    clock: services.clock,
+    metrics: services.metrics,
+    log: services.log,
+    ocr: () => services.ocr(),
+    knowledgeBaseConfigured: services.bedrock?.knowledgeBase !== undefined,
+  };
+  const concurrency = config.worker.concurrency;
+  await queue.work('document.process', createProcessHandler(deps), { concurrency });
+  const kb = services.bedrock?.knowledgeBase;
+  if (kb) {
+    await queue.work(
+      'document.kb-sync',
+      createKbSyncHandler({
+        kb,
+        blob: services.blob,
+        bucket: config.blob.kind === 's3' ? config.blob.bucket : undefined,
+        store: services.stores.documents,
+        bookings: services.loanBookings,
+        queue,
+        log: services.log,
+      }),
+      { concurrency: 1 },
+    );
+  }
+  const sweep = createSweeper(deps);
+  const interval = opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
+  const timer = setInterval(() => {
+    sweep().catch((err: unknown) => services.log.warn({ err }, 'maintenance sweep failed'));
+  }, interval);
+  timer.unref();
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await queue.stop({ graceful: true, timeoutMs: config.server.shutdownTimeoutMs });
+    },
+  };
+}

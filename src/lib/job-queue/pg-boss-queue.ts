@@ -1,0 +1,112 @@
+import PgBoss from 'pg-boss';
+import type { Database } from '../../db/database.js';
+import { JOB_NAMES, QUEUE_POLICIES, type JobQueue, type JobName, type QueueStats } from './job-queue.js';
+
+/**
+ * pg-boss over our own Database: its SQL goes through the same Kysely instance (and, on PGlite,
+ * the same connection lock) as the rest of the service, so one embedded database serves both.
+ */
+export function createPgBossQueue(database: Database, opts: { schema?: string; pollingIntervalSeconds?: number } = {}): JobQueue {
+  const schema = opts.schema ?? 'pgboss';
+  const boss = new PgBoss({
+    db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) },
+    schema,
+    supervise: true,
+    schedule: false,
+    monitorStateIntervalSeconds: 30,
+    maintenanceIntervalSeconds: 120,
+  });
+  // pg-boss reports background errors (maintenance queries while the database is down) as events;
+  // without a listener Node would crash the process.
+  boss.on('error', () => undefined);
+  const controllers = new Set<AbortController>();
+  let started: Promise<void> | undefined;
+
+  async function doStart(): Promise<void> {
+    await boss.start();
+    for (const name of JOB_NAMES) {
+      const p = QUEUE_POLICIES[name];
+      const existing = await boss.getQueue(name);
+      const options = {
+        name,
+        policy: 'standard' as const,
+        retryLimit: p.retryLimit,
+        retryDelay: p.retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds: p.expireInSeconds,
+        retentionDays: 7,
+      };
+      if (existing) await boss.updateQueue(name, options);
+      else await boss.createQueue(name, options).catch(async (err: unknown) => {
+        // Another process created it between our check and create.
+        if (!(await boss.getQueue(name))) throw err;
+      });
+    }
+  }
+
+  return {
+    kind: 'pg-boss',
+    start() {
+      started ??= doStart();
+      return started;
+    },
+    async send(name, data, sendOpts = {}) {
+      const id = await boss.send(name, data, {
+        ...(sendOpts.singletonKey ? { singletonKey: sendOpts.singletonKey } : {}),
+        ...(sendOpts.startAfterSeconds ? { startAfter: sendOpts.startAfterSeconds } : {}),
+      });
+      return id ?? null;
+    },
+    async work(name, handler, workOpts) {
+      const policy = QUEUE_POLICIES[name];
+      for (let i = 0; i < workOpts.concurrency; i++) {
+        await boss.work<Record<string, unknown>>(
+          name,
+          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 },
+          async (jobs) => {
+            for (const job of jobs) {
+              const controller = new AbortController();
+              controllers.add(controller);
+              try {
+                await handler({
+                  id: job.id,
+                  name,
+                  data: job.data as never,
+                  retryCount: job.retryCount,
+                  isFinalAttempt: job.retryCount >= policy.retryLimit,
+                  signal: controller.signal,
+                });
+              } finally {
+                controllers.delete(controller);
+              }
+            }
+          },
+        );
+      }
+    },
+    async stats() {
+      const out = {} as Record<JobName, QueueStats>;
+      const rows = await database.executeSql(
+        `select name, state, count(*)::int as n from ${schema}.job where state in ('created','retry','active','failed') group by name, state`,
+        [],
+      );
+      for (const name of JOB_NAMES) out[name] = { queued: 0, active: 0, failed: 0 };
+      for (const r of rows.rows as { name: string; state: string; n: number }[]) {
+        const s = out[r.name as JobName];
+        if (!s) continue;
+        if (r.state === 'active') s.active += r.n;
+        else if (r.state === 'failed') s.failed += r.n;
+        else s.queued += r.n;
+      }
+      return out;
+    },
+    async check() {
+      await database.executeSql(`select 1 from ${schema}.version limit 1`, []);
+    },
+    async stop({ graceful, timeoutMs }) {
+      if (!started) return;
+      if (!graceful) for (const c of controllers) c.abort();
+      await boss.stop({ graceful, timeout: timeoutMs, close: false, wait: true }).catch(() => undefined);
+    },
+  };
+}
