@@ -7,6 +7,8 @@ import { createKyselyAuditStore } from './modules/audit/stores/audit.kysely-stor
 import type { LoanBookingStore } from './modules/loan-bookings/loan-bookings.store.js';
 import type { ProductStore } from './modules/products/products.store.js';
 import type { IdempotencyStore } from './modules/idempotency/idempotency.store.js';
+import type { DocumentStore } from './modules/documents/documents.store.js';
+import { createKyselyDocumentStore } from './modules/documents/stores/documents.kysely-store.js';
 import { createKyselyLoanBookingStore } from './modules/loan-bookings/stores/loan-bookings.kysely-store.js';
 import { createKyselyProductStore } from './modules/products/stores/products.kysely-store.js';
 import { createKyselyIdempotencyStore } from './modules/idempotency/stores/idempotency.kysely-store.js';
@@ -23,15 +25,18 @@ export interface RecordStores {
   loanBookings: LoanBookingStore;
   products: ProductStore;
   idempotency: IdempotencyStore;
+  documents: DocumentStore;
   extractionRuns: ExtractionRunStore;
   bookingSheets: BookingSheetStore;
   check(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createRecordStores(config: Config, database: Database | undefined): RecordStores {
+export async function createRecordStores(config: Config, database: Database | undefined): Promise<RecordStores> {
   if (config.store.kind === 'dynamodb') {
-    throw new Error('the DynamoDB record store is not available yet');
+    // Loaded only when chosen: SQL deployments never load the DynamoDB client.
+    const { createDynamoRecordStores } = await import('./dynamo/dynamo-stores.js');
+    return createDynamoRecordStores(config.store);
   }
   if (!database) throw new Error('SQL record store needs a database');
   return createSqlRecordStores(database);
@@ -48,6 +53,7 @@ export function createSqlRecordStores(database: Database): RecordStores {
     idempotency: createKyselyIdempotencyStore(db),
     extractionRuns: createKyselyExtractionRunStore(db),
     bookingSheets: createKyselyBookingSheetStore(db),
+    documents: createKyselyDocumentStore(db),
     check: () => database.check(),
     // The database is owned (and closed) by whoever created it.
     close: async () => undefined,

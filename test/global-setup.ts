@@ -8,6 +8,7 @@ let dynamoDbLocal: RunningDynamoDbLocal | undefined;
 
 export async function setup(): Promise<void> {
   process.env.TZ = 'UTC';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // One DynamoDB Local for the whole run; each test file isolates itself with its own table prefix.
   if (!process.env.TEST_DYNAMODB_ENDPOINT) {
     dynamoDbLocal = await startDynamoDbLocal();
