@@ -1,7 +1,9 @@
 /**
- * Extraction quality harness: runs the offline `rules` engine over the labelled corpus in
- * eval/corpus, prints per-field precision and recall, and writes docs/extraction-quality.md.
- * Run: `npx tsx scripts/eval.ts` (add `--verbose` to list every wrong field).
+ * Extraction quality harness: runs the offline `rules` engine over the labelled corpora (the
+ * generated one in eval/corpus and the excerpts of real SEC filings in eval/corpus-real), prints
+ * per-field precision and recall, and writes docs/extraction-quality.md.
+ * Run: `npx tsx scripts/eval.ts` (add `--verbose` to list every wrong field, `--corpus real` or
+ * `--corpus generated` to score one corpus; the report is only written when both are scored).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const pct = (n: number, d: number): string => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`);
 
-function report(result: EvalResult, documents: number, date: string): string {
+interface CorpusRun {
+  title: string;
+  dir: string;
+  note: string;
+  documents: number;
+  result: EvalResult;
+}
+
+function section(run: CorpusRun): string[] {
+  const { result } = run;
   const rows = result.scores
     .sort((a, b) => a.field.localeCompare(b.field))
     .map((s) => {
@@ -24,10 +35,9 @@ function report(result: EvalResult, documents: number, date: string): string {
     });
   const slowest = [...result.timings].sort((a, b) => b.ms - a.ms)[0];
   return [
-    '# Extraction quality (offline `rules` engine)',
+    `## ${run.title}`,
     '',
-    `Generated ${date} by \`npx tsx scripts/eval.ts\` over ${documents} labelled documents in \`eval/corpus/\``,
-    '(regenerate the corpus with `npx tsx eval/generate-corpus.ts`).',
+    `${run.documents} labelled documents in \`${run.dir}/\`. ${run.note}`,
     '',
     `- Overall accuracy: **${(result.accuracy * 100).toFixed(1)}%** (${result.right} of ${result.total} labelled fields right, absent fields included)`,
     `- Invented values (a value where the label says the document does not state one): **${result.invented}**`,
@@ -43,7 +53,7 @@ function report(result: EvalResult, documents: number, date: string): string {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    '## Wrong or missing fields',
+    `### Wrong or missing fields (${run.dir})`,
     '',
     ...(result.failures.length === 0
       ? ['None.']
@@ -52,33 +62,71 @@ function report(result: EvalResult, documents: number, date: string): string {
             `- ${f.document} / ${f.field}: expected \`${JSON.stringify(f.expected)?.slice(0, 160)}\`, got \`${JSON.stringify(f.actual)?.slice(0, 160)}\``,
         )),
     '',
+  ];
+}
+
+function report(runs: CorpusRun[], date: string): string {
+  return [
+    '# Extraction quality (offline `rules` engine)',
+    '',
+    `Generated ${date} by \`npx tsx scripts/eval.ts\`.`,
+    '',
+    ...runs.flatMap(section),
   ].join('\n');
 }
 
+const CORPORA = [
+  {
+    key: 'generated',
+    title: 'Generated corpus',
+    dir: 'eval/corpus',
+    note: 'Written in the style of SEC filings while the engine was built (regenerate with `npx tsx eval/generate-corpus.ts`).',
+  },
+  {
+    key: 'real',
+    title: 'Real filings',
+    dir: 'eval/corpus-real',
+    note: 'Excerpts of credit agreements filed with the SEC (EDGAR), labelled by hand from the excerpt text; sources are in each label file and in eval/corpus-real/README.md.',
+  },
+] as const;
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(): Promise<void> {
-  const corpus = loadCorpus(join(root, 'eval', 'corpus'));
-  const result = await evaluate(createRulesEngine(), corpus);
-  const date = new Date().toISOString().slice(0, 10);
-  const md = report(result, corpus.length, date);
-  writeFileSync(join(root, 'docs', 'extraction-quality.md'), md);
+  const only = argValue('--corpus');
+  const selected = CORPORA.filter((c) => !only || c.key === only);
+  if (selected.length === 0) throw new Error(`unknown corpus ${only ?? ''}; use generated or real`);
   const out = process.stdout;
-  out.write(`documents: ${corpus.length}\n`);
-  for (const t of result.timings) out.write(`  ${t.document}: ${t.pages} pages, ${t.ms.toFixed(0)} ms\n`);
-  for (const s of result.scores) {
-    out.write(
-      `${s.field.padEnd(56)} right ${s.correct}/${s.labelled}  absent ${s.correctNull}/${s.labelledNull}  invented ${s.invented}\n`,
-    );
-  }
-  out.write(
-    `accuracy ${(result.accuracy * 100).toFixed(1)}% (${result.right}/${result.total}), invented ${result.invented}\n`,
-  );
-  if (process.argv.includes('--verbose')) {
-    for (const f of result.failures)
+  const runs: CorpusRun[] = [];
+  for (const c of selected) {
+    const corpus = loadCorpus(join(root, ...c.dir.split('/')));
+    const result = await evaluate(createRulesEngine(), corpus);
+    runs.push({ title: c.title, dir: c.dir, note: c.note, documents: corpus.length, result });
+    out.write(`== ${c.dir}: ${corpus.length} documents\n`);
+    for (const t of result.timings) out.write(`  ${t.document}: ${t.pages} pages, ${t.ms.toFixed(0)} ms\n`);
+    for (const s of result.scores) {
       out.write(
-        `WRONG ${f.document} ${f.field}\n  expected ${JSON.stringify(f.expected)}\n  actual   ${JSON.stringify(f.actual)}\n`,
+        `${s.field.padEnd(56)} right ${s.correct}/${s.labelled}  absent ${s.correctNull}/${s.labelledNull}  invented ${s.invented}\n`,
       );
+    }
+    out.write(
+      `accuracy ${(result.accuracy * 100).toFixed(1)}% (${result.right}/${result.total}), invented ${result.invented}\n`,
+    );
+    if (process.argv.includes('--verbose')) {
+      for (const f of result.failures)
+        out.write(
+          `WRONG ${f.document} ${f.field}\n  expected ${JSON.stringify(f.expected)}\n  actual   ${JSON.stringify(f.actual)}\n`,
+        );
+    }
   }
-  out.write('wrote docs/extraction-quality.md\n');
+  if (runs.length === CORPORA.length) {
+    const date = new Date().toISOString().slice(0, 10);
+    writeFileSync(join(root, 'docs', 'extraction-quality.md'), report(runs, date));
+    out.write('wrote docs/extraction-quality.md\n');
+  }
 }
 
 main().catch((err: unknown) => {
