@@ -2,7 +2,7 @@ import type { Evidence } from '../../engine.js';
 import type { Definition } from './definitions.js';
 import { parseDefinitions } from './definitions.js';
 import type { RulesDocument } from './document.js';
-import { evidenceFor, isInToc } from './document.js';
+import { evidenceFor, isInSignatures, isInToc } from './document.js';
 import type { PartyFinding, Preamble } from './parties.js';
 import { findPreamble, parseCover, parseLabels, parseParties, parseSignaturePages } from './parties.js';
 
@@ -52,7 +52,7 @@ export function buildContext(doc: RulesDocument): DocContext {
   const kind = documentKind(doc, preamble);
   const parties: PartyFinding[] = [];
   if (preamble) parties.push(...parseParties(doc.text, preamble.start, preamble.end, false, 'preamble'));
-  parties.push(...parseCover(doc));
+  parties.push(...parseCover(doc, preamble));
   parties.push(...parseSignaturePages(doc));
   if (kind === 'term_sheet' || !preamble)
     parties.push(...parseLabels(doc, doc.bodyStart, Math.min(doc.text.length, doc.annexStart)));
@@ -77,12 +77,12 @@ export function* bodyMatches(
   to?: number,
 ): Generator<RegExpExecArray> {
   const { doc } = ctx;
-  const end = to ?? doc.signatureStart;
+  const end = to ?? doc.bodyEnd;
   re.lastIndex = from ?? doc.bodyStart;
   for (let m = re.exec(doc.text); m; m = re.exec(doc.text)) {
     if (m.index >= end) return;
     if (m[0].length === 0) re.lastIndex++;
-    if (isInToc(doc, m.index)) continue;
+    if (isInToc(doc, m.index) || isInSignatures(doc, m.index)) continue;
     yield m;
   }
 }

@@ -94,7 +94,7 @@ function titleCaseWords(s: string): string {
 export function extractGoverningLaw(ctx: DocContext): Found<string> | null {
   const { doc } = ctx;
   const hits: { value: string; start: number; end: number; headed: boolean; thisAgreement: boolean }[] = [];
-  for (const m of bodyMatches(ctx, GOVERNED_BY, doc.bodyStart, doc.signatureStart)) {
+  for (const m of bodyMatches(ctx, GOVERNED_BY, doc.bodyStart, doc.bodyEnd)) {
     const raw = m[1] ?? m[2] ?? m[3] ?? m[4]!;
     const value = titleCaseWords(raw);
     const before = doc.text.slice(Math.max(0, m.index - 500), m.index);
@@ -194,7 +194,7 @@ export function extractFinancialCovenants(ctx: DocContext): Found<Covenant[]> | 
   const next = /\n[ \t]*(?:(?:Section|SECTION)\s+\d{1,2}\.\d{1,2}|ARTICLE\s+[IVX]+|\d{1,2}\.\d{2}\s+[A-Z])/g;
   next.lastIndex = sectionStart + 10;
   const n = next.exec(doc.text);
-  const sectionEnd = Math.min(n ? n.index : sectionStart + 5000, sectionStart + 8000, doc.signatureStart);
+  const sectionEnd = Math.min(n ? n.index : sectionStart + 5000, sectionStart + 8000, doc.bodyEnd);
   const section = doc.text.slice(sectionStart, sectionEnd);
 
   const covenants: Covenant[] = [];
@@ -258,7 +258,7 @@ export function extractEventsOfDefault(
     break;
   }
   if (start < 0) return null;
-  const section = doc.text.slice(start, Math.min(doc.signatureStart, start + 20000));
+  const section = doc.text.slice(start, Math.min(doc.bodyEnd, start + 20000));
   const end = /\n[ \t]*(?:(?:Section|SECTION)\s+)?\d{1,2}\.\d{1,2}\.?[ \t]+[A-Z]/.exec(section);
   const body = end ? section.slice(0, end.index) : section;
   const items: { event_description: string; remedy: string | null }[] = [];

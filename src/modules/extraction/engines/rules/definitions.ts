@@ -1,5 +1,5 @@
 import type { RulesDocument } from './document.js';
-import { cleanSpanText, isInToc } from './document.js';
+import { cleanSpanText, isInSignatures, isInToc } from './document.js';
 
 /**
  * Defined terms. Credit agreements define their vocabulary in Article I as paragraphs that open
@@ -22,7 +22,7 @@ export interface Definition {
 // inline definition, not an Article I entry. A sentence end before the quote is accepted too, for
 // text that lost its line breaks in PDF extraction.
 const DEFINITION_START =
-  /(?:^|\n|[.;]\s{1,4})[ \t]*["“]([A-Z0-9][^"“”\n]{0,90}?)["”]\s*(?:,\s*)?(?:shall\s+mean|means|mean|shall\s+have\s+the\s+meaning|has\s+the\s+meaning|have\s+the\s+meanings?|:)/g;
+  /(?:^|\n|[.;]\s{1,4})[ \t]*["“][ \t]?([A-Z0-9][^"“”\n]{0,90}?)[ \t]?["”]\s*(?:,\s*)?(?:shall\s+mean|means|mean|shall\s+have\s+the\s+meaning|has\s+the\s+meaning|have\s+the\s+meanings?|:)/g;
 // A heading ends the last definition: "Section 1.02 Other Interpretive Provisions." or "ARTICLE II".
 // A wrapped line that merely starts with a cross-reference ("Section 2.14 shall apply") is not a
 // heading, so the title must be capitalised words ending in a period or a line end.
@@ -35,12 +35,12 @@ const MAX_DEFINITION_CHARS = 8000;
 export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
   const starts: { term: string; start: number; bodyStart: number; inline: boolean }[] = [];
   const text = doc.text;
-  const limit = doc.signatureStart;
+  const limit = doc.bodyEnd;
   DEFINITION_START.lastIndex = doc.bodyStart;
   for (let m = DEFINITION_START.exec(text); m; m = DEFINITION_START.exec(text)) {
     if (m.index >= limit) break;
     const quote = m.index + m[0].search(/["“]/);
-    if (isInToc(doc, quote)) continue;
+    if (isInToc(doc, quote) || isInSignatures(doc, quote)) continue;
     starts.push({
       term: m[1]!.trim(),
       start: quote,
@@ -62,15 +62,25 @@ export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
     if (br && br.index < end) end = br.index;
     // The first definition of a term wins: Article I comes before exhibits and later restatements.
     if (defs.has(s.term)) continue;
-    defs.set(s.term, {
-      term: s.term,
-      start: s.start,
-      end,
-      bodyStart: s.bodyStart,
-      text: cleanSpanText(doc, s.start, end),
-    });
+    const def = { term: s.term, start: s.start, end, bodyStart: s.bodyStart, text: cleanSpanText(doc, s.start, end) };
+    defs.set(s.term, def);
+    // Older agreements print defined terms in capitals ("BUSINESS DAY" means); extractors look
+    // terms up as they are used in the text, so the capitalised term answers to that spelling too.
+    const usual = usualSpelling(s.term);
+    if (usual !== s.term && !defs.has(usual)) defs.set(usual, def);
   }
   return defs;
+}
+
+const SMALL = new Set(['of', 'and', 'the', 'to', 'for', 'in', 'on', 'or', 'by', 'with', 'under']);
+
+function usualSpelling(term: string): string {
+  if (/[a-z]/.test(term)) return term;
+  return term
+    .toLowerCase()
+    .split(' ')
+    .map((w, i) => (i > 0 && SMALL.has(w) ? w : w.replace(/(^|[-/])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase())))
+    .join(' ');
 }
 
 export function findDefinition(defs: Map<string, Definition>, ...terms: string[]): Definition | undefined {

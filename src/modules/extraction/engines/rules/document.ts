@@ -29,6 +29,12 @@ export interface RulesDocument {
   signatureStart: number;
   /** Joined offset where exhibits and schedules start, or text.length. */
   annexStart: number;
+  /**
+   * Where body scans stop: the signature pages, or the end of the text when the exhibit after them
+   * is the amended agreement itself (an amendment filed with a conformed copy attached), whose
+   * definitions and terms are the ones in force.
+   */
+  bodyEnd: number;
 }
 
 /** Pages are joined with a form feed between blank lines, so that line-anchored patterns still see page edges. */
@@ -97,6 +103,9 @@ const TOC_HEADING = /table\s+of\s+contents/i;
 const TOC_ENTRY =
   /^\s*(?:(?:section|article|schedule|exhibit|annex|appendix)\b|\d{1,2}\.\d{1,2}\b|[IVX]{1,5}\.?\s).{0,150}?(?:\.{2,}|\s)\s*(?:\d{1,3}|[ivx]{1,5})\s*$/i;
 const TOC_LISTING = /^\s*(?:schedule|exhibit|annex|appendix)\s+[\w.-]{1,8}\b/i;
+// Contents converted from HTML tables put the number, the title and the page on lines of their own
+// ("1.1", "  Definitions      1"): under a contents heading those lines count as entries too.
+const TOC_LOOSE = /^\s*(?:(?:section|article)\s+)?(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.?)\s*$|\S.*?(?:\.{2,}|\s{2,})(?:\d{1,3}|[ivx]{1,5})(?:\s+\d{1,3})?\s*$/i;
 
 function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pageCount: number): boolean {
   // Tables of contents sit at the front: a page deep in the document that lists sections is an
@@ -106,9 +115,13 @@ function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pa
   if (nonEmpty.length === 0) return false;
   const heading = nonEmpty.slice(0, 6).some((l) => TOC_HEADING.test(l.text));
   let entries = 0;
-  for (const l of nonEmpty) if (TOC_ENTRY.test(l.text) || TOC_LISTING.test(l.text)) entries++;
+  let loose = 0;
+  for (const l of nonEmpty) {
+    if (TOC_ENTRY.test(l.text) || TOC_LISTING.test(l.text)) entries++;
+    else if (TOC_LOOSE.test(l.text)) loose++;
+  }
   const ratio = entries / nonEmpty.length;
-  if (heading) return entries >= 3 || ratio >= 0.3;
+  if (heading) return entries >= 3 || ratio >= 0.3 || (entries + loose) / nonEmpty.length >= 0.5;
   return previousWasToc && ratio >= 0.4;
 }
 
@@ -116,6 +129,10 @@ const SIG_BY = /^\s*By\s*:/m;
 const SIG_NAME_TITLE = /^\s*(?:Name|Title)\s*:/m;
 const ANNEX_HEADING = /^\s*(?:EXHIBIT|SCHEDULE|ANNEX|APPENDIX)\s+[A-Z0-9][\w.-]{0,8}\s*$/m;
 const IN_WITNESS = /IN\s+WITNESS\s+WHEREOF/i;
+/** An exhibit that is the amended agreement: "EXHIBIT A – AMENDED CREDIT AGREEMENT", "Conformed Copy". */
+const CONFORMED_HEADING =
+  /\b(?:AMENDED|RESTATED|CONFORMED|Amended|Restated|Conformed)\b[^\n]{0,80}\b(?:CREDIT|LOAN|Credit|Loan)\s+(?:AGREEMENT|Agreement)\b|\bCONFORMED\s+COPY\b|\bConformed\s+Copy\b/;
+const ATTACHED_DEFINITIONS = /\n[ \t]*(?:ARTICLE|Article)\s+(?:I|1)\b[^\n]{0,60}\n?[^\n]{0,60}(?:DEFINITIONS|Definitions)/;
 
 export function buildDocument(
   documentId: string,
@@ -161,14 +178,19 @@ export function buildDocument(
   const text = sorted.map((p) => p.text).join(PAGE_SEPARATOR);
 
   const lastToc = infos.reduce((acc, info, i) => (info.isToc ? i : acc), -1);
-  const bodyStart = lastToc >= 0 ? infos[lastToc]!.offset + infos[lastToc]!.text.length : 0;
+  const firstToc = infos.findIndex((info) => info.isToc);
+  // An amendment signed before a table of contents is an amendment with the amended agreement
+  // attached: the contents belong to the attachment and the amendment's own text is the body.
+  const signedBeforeToc = firstToc > 0 && infos.slice(0, firstToc).some((info) => IN_WITNESS.test(info.text));
+  const bodyStart =
+    lastToc >= 0 && !signedBeforeToc ? infos[lastToc]!.offset + infos[lastToc]!.text.length : 0;
 
   // Signature pages: from the "IN WITNESS WHEREOF" page (or the first page with a By:/Name:/Title:
   // block in the back half) through the contiguous pages that carry signature blocks, stopping at
   // the first exhibit or schedule, whose forms have signature blocks of their own.
   let sigFirst = -1;
   const half = Math.floor(infos.length / 3);
-  for (let i = lastToc + 1; i < infos.length; i++) {
+  for (let i = signedBeforeToc ? 0 : lastToc + 1; i < infos.length; i++) {
     const t = infos[i]!.text;
     if (IN_WITNESS.test(t) || (i >= half && SIG_BY.test(t) && SIG_NAME_TITLE.test(t))) {
       if (ANNEX_HEADING.test(t.slice(0, 400)) && !IN_WITNESS.test(t)) continue;
@@ -197,19 +219,26 @@ export function buildDocument(
       }
     }
   }
+  const signatureStart =
+    sigFirst >= 0 ? infos[sigFirst]!.offset + Math.max(0, infos[sigFirst]!.text.search(IN_WITNESS)) : text.length;
+  const annexStart = annexFirst >= 0 ? infos[annexFirst]!.offset : text.length;
+  let bodyEnd = signatureStart;
+  if (annexFirst >= 0 && sigFirst >= 0) {
+    const head = infos[annexFirst]!.text.slice(0, 800);
+    const rest = text.slice(annexStart);
+    if (CONFORMED_HEADING.test(head) && ATTACHED_DEFINITIONS.test(rest)) bodyEnd = text.length;
+  }
   return {
     documentId,
     documentName,
     text,
     pages: infos,
     bodyStart,
+    bodyEnd,
     // On the page that opens the signatures, the body runs up to "IN WITNESS WHEREOF" (a short
     // note has its governing-law clause on the same page).
-    signatureStart:
-      sigFirst >= 0
-        ? infos[sigFirst]!.offset + Math.max(0, infos[sigFirst]!.text.search(IN_WITNESS))
-        : text.length,
-    annexStart: annexFirst >= 0 ? infos[annexFirst]!.offset : text.length,
+    signatureStart,
+    annexStart,
   };
 }
 
@@ -227,6 +256,11 @@ export function pageIndexAt(doc: RulesDocument, offset: number): number {
 
 export function isInToc(doc: RulesDocument, offset: number): boolean {
   return doc.pages[pageIndexAt(doc, offset)]?.isToc ?? false;
+}
+
+/** On a signature page past the body's start of signatures (not the body text above "IN WITNESS"). */
+export function isInSignatures(doc: RulesDocument, offset: number): boolean {
+  return offset >= doc.signatureStart && (doc.pages[pageIndexAt(doc, offset)]?.isSignature ?? false);
 }
 
 interface Piece {

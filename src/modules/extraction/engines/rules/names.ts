@@ -53,7 +53,7 @@ const NAME_STOPS = new Set([
 
 /** Generic party descriptions that look capitalised in all-caps covers but name nobody. */
 const GENERIC_NAME =
-  /^(?:the\s+)?(?:other\s+|several\s+|various\s+|initial\s+)?(?:lenders?|guarantors?|subsidiary guarantors?|borrowers?|borrowing subsidiaries|issuing banks?|issuing lenders?|l\/c issuers?|subsidiar(?:y|ies)|loan parties|loan party|persons?|parties|agents?|banks?|financial institutions?|each lender|lender parties|obligors?|grantors?)$/i;
+  /^(?:the\s+)?(?:other\s+|several\s+|various\s+|initial\s+)?(?:lenders?|guarantors?|subsidiary guarantors?|borrowers?|borrowing subsidiaries|issuing banks?|issuing lenders?|l\/c issuers?|issuers?|subsidiar(?:y|ies)|loan parties|loan party|credit parties|secured parties|lender parties|persons?|parties|agents?|banks?|financial institutions?|each lender|obligors?|grantors?|holders?|purchasers?|sellers?)$/i;
 const NAME_REJECT =
   /\b(?:AGREEMENT|Agreement|PARTY|PARTIES|HERETO|hereto|SIGNATURE|Signature|Section|SECTION|Schedule|Exhibit)\b|[[\]_●•]|\.{3}/;
 
@@ -245,6 +245,23 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
     roles.push(role);
     end = itemEnd;
     if (itemEnd !== sep.index) break;
+    // What qualifies a capacity belongs to it, not to the list: "(as hereinafter defined)",
+    // "for the Lenders and the Issuers", "for the Secured Parties and as a Lender".
+    const qualifier =
+      /^\s*\((?:as\s+)?(?:hereinafter\s+|herein\s+|defined\s+|as\s+)?(?:defined|referred\s+to)[^()]{0,40}\)|^\s+(?:for|on\s+behalf\s+of)\s+(?:the\s+|each\s+|itself\s+and\s+the\s+)?[^,;()\n]{0,80}?(?=\s*(?:,|;|\(|$|\n)|\s+(?:and|AND)\s+(?:as|AS)\s)/.exec(
+        window.slice(itemEnd, itemEnd + 120),
+      );
+    if (qualifier) {
+      itemEnd += qualifier[0].length;
+      end = itemEnd;
+      const more = /^\s*\((?:as\s+)?(?:hereinafter\s+|herein\s+)?(?:defined|referred\s+to)[^()]{0,40}\)|^\s+(?:for|on\s+behalf\s+of)\s+(?:the\s+)?[^,;()\n]{0,80}?(?=\s*(?:,|;|\(|$|\n)|\s+(?:and|AND)\s+(?:as|AS)\s)/.exec(
+        window.slice(itemEnd, itemEnd + 120),
+      );
+      if (more) {
+        itemEnd += more[0].length;
+        end = itemEnd;
+      }
+    }
     const glue = /^(?:,\s*(?:and\s+|AND\s+)?|\s+(?:and|AND)\s+|\s*&\s+)(?:(?:as|AS)\s+)?/.exec(
       window.slice(itemEnd, itemEnd + 12),
     );

@@ -85,7 +85,8 @@ function parseTail(text: string, pos: number, limit: number): Tail {
       cur += desc[0].length;
       continue;
     }
-    const paren = /^\s*\(([^()]{0,400})\)/.exec(rest);
+    // One level of nesting: ("Initial Borrower", and with any other Borrower (as defined below), the "Borrowers").
+    const paren = /^\s*\(((?:[^()]|\([^()]{0,80}\)){0,400})\)/.exec(rest);
     if (paren) {
       tail.parens.push(paren[1]!);
       QUOTED.lastIndex = 0;
@@ -121,6 +122,13 @@ interface Entity {
   stopStart: number;
 }
 
+function sameCapacity(a: string, b: string): boolean {
+  const norm = (x: string): string => x.toLowerCase().replace(/^co-?/, '').replace(/[^a-z/]/g, '');
+  const na = norm(a);
+  const nb = norm(b);
+  return na === nb || na.endsWith(nb) || nb.endsWith(na);
+}
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -150,6 +158,9 @@ export function parseParties(
     while (end > regionStart && /\s/.test(text[end - 1]!)) end--;
     const span = scanNameBackward(text, end, lineMode);
     if (!span || span.start < regionStart || seen.has(span.start)) continue;
+    // In prose a legal name is not preceded by "the": "for the Secured Parties (in such capacity,
+    // the "Collateral Agent")" names a defined group, not a party.
+    if (!lineMode && /\bthe\s+$/.test(text.slice(Math.max(0, span.start - 5), span.start))) continue;
     seen.add(span.start);
     entities.push(span);
   }
@@ -164,8 +175,10 @@ export function parseParties(
     const aliases: string[] = [];
     for (const term of tail.quotedTerms) {
       const role = parseRole(term);
-      if (role) roles.push(role);
-      else aliases.push(term);
+      // `as co-syndication agents (in such capacities, the "Syndication Agents")`: the quoted term
+      // names the capacity already given, it is not another role.
+      if (role && !tail.roles.some((r) => sameCapacity(r.role, role.role))) roles.push(role);
+      else if (!role) aliases.push(term);
     }
     const finding: PartyFinding = {
       name: e.name,
@@ -212,6 +225,9 @@ function addCoParties(
       end = lineStart;
       const prevLineStart = text.lastIndexOf('\n', end - 1) + 1;
       if (/^\s*(?:and|AND|&)\s*$/.test(text.slice(prevLineStart, end))) end = prevLineStart - 1;
+      // "PNC BANK, NATIONAL ASSOCIATION, and" above the last name of a cover list.
+      const trailingAnd = /,?[ \t]+(?:and|AND|&)[ \t]*$/.exec(text.slice(Math.max(prevLineStart, end - 12), end));
+      if (trailingAnd) end -= trailingAnd[0].length;
     } else {
       return;
     }
@@ -252,11 +268,12 @@ function shareRolesWithAliases(findings: PartyFinding[], text: string): void {
 
 const BY_LINE = /^[ \t]*By[ \t]*:/gm;
 const BLOCK_BOUNDARY = /^[ \t]*(?:By|Name|Title|Its|Date)[ \t]*:.*$/gm;
-const HEADING_LINE = /^[ \t]*([A-Z][A-Z/ ,&-]{3,60}):[ \t]*$/gm;
+const HEADING_LINE = /^[ \t]*([A-Z][A-Za-z/ ,&()-]{3,60}?)[ \t]*:[ \t]*$/gm;
 
 function headingRoles(heading: string): Role[] {
   const roles: Role[] = [];
-  for (const part of heading.split(/\s*,\s*|\s+AND\s+|\s+and\s+/)) {
+  const cleaned = heading.replace(/\s*\(?\b(?:continued|CONTINUED|Continued|cont'd)\b\)?\s*$/, '');
+  for (const part of cleaned.split(/\s*,\s*|\s+AND\s+|\s+and\s+/)) {
     const r = parseRole(part);
     if (r) roles.push({ ...r, plural: false });
   }
@@ -303,22 +320,32 @@ export function parseSignaturePages(doc: RulesDocument): PartyFinding[] {
         continue;
       }
       if (heading.length === 0) continue;
-      // No "as" phrase: the block's first line is the name.
-      const firstLine = /^\s*(\S[^\n]*)/.exec(block);
-      if (!firstLine) continue;
-      const raw = firstLine[1]!.trim().replace(/,$/, '');
-      const lineAt = base + firstLine[0].length - firstLine[1]!.length;
-      const span = scanNameBackward(doc.text, lineAt + raw.length, true);
-      if (!span || span.start !== lineAt || span.name !== raw.replace(/\s+/g, ' ')) continue;
-      findings.push({
-        name: span.name,
-        roles: heading,
-        aliases: [],
-        description: null,
-        source: 'signature',
-        start: span.start,
-        end: span.end,
-      });
+      // No "as" phrase: each line of the block that is a name is a party under the heading
+      // (guarantors often sign one block with many names above a single "By:").
+      const lineRe = /^[ \t]*(\S[^\n]*)$/gm;
+      for (let line = lineRe.exec(block); line; line = lineRe.exec(block)) {
+        const full = line[1]!.trim();
+        // The name ends where its description or a parenthetical starts:
+        // "WESTERN ALLIANCE BANK , an Arizona corporation", "KIMCO REALTY OP, LLC (successor ...)".
+        const cut = /\s*,?\s+(?:a|an)\s+(?=[^,]*\b(?:corporation|company|partnership|association|bank|trust|limited)\b)|\s*\(|\s*,\s*(?:its|as)\s/i.exec(full);
+        const raw = (cut ? full.slice(0, cut.index) : full).trim().replace(/\s*,$/, '');
+        const lineAt = base + line.index + line[0].length - line[1]!.length;
+        const span = scanNameBackward(doc.text, lineAt + raw.length, true);
+        if (!span || span.start !== lineAt || span.name !== raw.replace(/\s+/g, ' ')) {
+          if (findings.length === 0 || line.index === 0) break;
+          continue;
+        }
+        const desc = cut ? /^\s*,?\s+(?:a|an)\s+([^,(]{1,120})/.exec(full.slice(cut.index)) : null;
+        findings.push({
+          name: span.name,
+          roles: heading,
+          aliases: [],
+          description: desc ? desc[1]!.trim() : null,
+          source: 'signature',
+          start: span.start,
+          end: span.end,
+        });
+      }
     }
   }
   return findings;
@@ -327,11 +354,20 @@ export function parseSignaturePages(doc: RulesDocument): PartyFinding[] {
 // ---------------------------------------------------------------------------------------------
 // Cover page and term-sheet labels
 
-export function parseCover(doc: RulesDocument): PartyFinding[] {
+export function parseCover(doc: RulesDocument, preamble: Preamble | null): PartyFinding[] {
   const firstToc = doc.pages.findIndex((p) => p.isToc);
   if (firstToc <= 0) return [];
-  const end = doc.pages[firstToc]!.offset;
-  return parseParties(doc.text, 0, end, true, 'cover').filter((f) => f.roles.length > 0);
+  // The cover is the page right before the contents: in an amendment that attaches the amended
+  // agreement, the pages before it are the amendment's prose and signatures, read elsewhere.
+  const out: PartyFinding[] = [];
+  for (let i = firstToc - 1; i >= 0; i--) {
+    const p = doc.pages[i]!;
+    const end = p.offset + p.text.length;
+    if (p.isSignature || (preamble && preamble.start < end && preamble.end > p.offset)) break;
+    out.push(...parseParties(doc.text, p.offset, end, true, 'cover').filter((f) => f.roles.length > 0));
+    if (firstToc - i >= 2) break;
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 const LABEL_LINE = /^[ \t]*([A-Z][A-Za-z/ -]{2,40}?)[ \t]*:[ \t]*(\S[^\n]*)$/gm;

@@ -323,7 +323,7 @@ export function extractFees(ctx: DocContext): Found<Fee[]> | null {
   for (const kind of FEE_KINDS) {
     for (const m of bodyMatches(ctx, kind.re)) {
       if (inDefinitions(m.index)) continue;
-      const windowEnd = Math.min(doc.signatureStart, m.index + 700);
+      const windowEnd = Math.min(doc.bodyEnd, m.index + 700);
       const window = doc.text.slice(m.index, windowEnd);
       // The paragraph ends at the next lettered paragraph or section heading.
       const stop =

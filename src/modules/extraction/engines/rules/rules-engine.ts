@@ -117,7 +117,10 @@ function assembleParties(ctx: DocContext): PartyResults {
       ? { value: guarantorNames, confidence: 0.8, evidence: partyEvidence(ctx, guarantorFindings) }
       : null;
 
-  const lenderFindings = ctx.parties.filter((f) => f.roles.some((r) => r.kind === 'lender'));
+  // Reading order within each source, so that lists ("Syndication Agents") keep the document's order.
+  const lenderFindings = ctx.parties
+    .filter((f) => f.roles.some((r) => r.kind === 'lender'))
+    .sort((a, b) => (a.source === b.source ? a.start - b.start : 0));
   const pairs: { role: string; name: string }[] = [];
   const pSeen = new Set<string>();
   const display = new Map<string, string>();
