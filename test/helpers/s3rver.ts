@@ -39,7 +39,7 @@ export async function startS3rver(bucket = 'test-blobs'): Promise<RunningS3rver>
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
-    silent: process.env.S3RVER_LOGS !== "1",
+    silent: process.env.S3RVER_LOGS !== '1',
     directory,
     configureBuckets: [{ name: bucket }],
     vhostBuckets: false,

@@ -92,7 +92,12 @@ export function encodeListCursor(lastKey: string): string {
 /** The key after which the next page starts; INVALID_CURSOR for anything this module did not issue. */
 export function decodeListCursor(cursor: string, prefix: string): string {
   const key = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (key === '' || key.length > MAX_KEY_LENGTH || !key.startsWith(prefix) || encodeListCursor(key) !== cursor) {
+  if (
+    key === '' ||
+    key.length > MAX_KEY_LENGTH ||
+    !key.startsWith(prefix) ||
+    encodeListCursor(key) !== cursor
+  ) {
     throw new AppError('INVALID_CURSOR');
   }
   return key;

@@ -1,19 +1,14 @@
+import { sanitizeFileName } from '../file-names.js';
+
 /**
- * A `Content-Disposition: attachment` value for a client-supplied file name. The name is reduced to its
- * last path component, stripped of control characters, quotes and separators, then offered twice: a
- * plain-ASCII `filename` for old clients and an RFC 5987 `filename*` carrying the full Unicode name.
+ * A `Content-Disposition: attachment` value for a client-supplied file name, safe to put in a header
+ * (no CR/LF, quotes or backslashes can survive). The name is sanitised like every echoed file name, then
+ * offered twice: a plain-ASCII `filename` for old clients and an RFC 5987 `filename*` with the full name.
  */
 export function contentDisposition(filename: string): string {
-  const base = filename.split(/[/\\]/).pop() ?? '';
-  const cleaned =
-    base
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f-\u009f"]/g, '')
-      .replace(/[\u2028\u2029]/g, '')
-      .trim()
-      .slice(0, 200) || 'download';
-  const ascii = cleaned.replace(/[^\x20-\x7e]/g, '_').replace(/[%;]/g, '_');
-  const encoded = encodeURIComponent(cleaned).replace(
+  const name = sanitizeFileName(filename);
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/[%;\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(
     /['()*]/g,
     (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
   );

@@ -1,11 +1,32 @@
 import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { BlobHead, BlobStore, ByteRange, ListedBlob, ListOptions, ListPage, PutOptions, PutResult } from './blob-store.js';
+import type {
+  BlobHead,
+  BlobStore,
+  ByteRange,
+  ListedBlob,
+  ListOptions,
+  ListPage,
+  PutOptions,
+  PutResult,
+} from './blob-store.js';
 import {
   assertBlobKey,
   assertBlobPrefix,
@@ -37,13 +58,16 @@ export interface DiskBlobStore extends BlobStore {
   readonly kind: 'disk';
   readonly root: string;
   /**
+   * The file that holds `key`'s blob, for tools that can only read a path (parsers, scanners). It is
+   * replaced, never rewritten in place, so a reader keeps seeing whole bytes. Checks the key, not existence.
+   */
+  localPath(key: string): string;
+  /**
    * Removes temp files not written to for `olderThanMs` (left by a process killed mid-upload). Pick an age
    * well above the longest pause an upload can have, or a live upload loses its temp file and fails.
    * Returns how many were removed.
    */
   sweepTemp(olderThanMs: number): Promise<number>;
-  /** Where a stored blob lives on this machine, so parsers can read it in place instead of copying it. */
-  localPath(key: string): string;
 }
 
 interface Sidecar {
@@ -56,7 +80,9 @@ const FILE_MODE = 0o600;
 const RENAME_ATTEMPTS = 3;
 
 function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
 }
 
 const MISSING = new Set(['ENOENT', 'ENOTDIR']);
@@ -328,6 +354,10 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
   return {
     kind: 'disk',
     root,
+    localPath(key: string): string {
+      assertBlobKey(key);
+      return pathOf(key);
+    },
     put,
     get,
     head,
@@ -335,10 +365,6 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
     list,
     check,
     sweepTemp,
-    localPath(key: string) {
-      assertBlobKey(key);
-      return pathOf(key);
-    },
     close: () => Promise.resolve(),
   };
 }

@@ -87,7 +87,9 @@ export function assertMaxBytes(maxBytes: number | undefined): void {
 export function meterBody(body: Readable, { maxBytes, signal }: MeterOptions): MeteredBody {
   let recorded: { error: Error } | undefined;
   const record = (error: unknown): void => {
-    recorded ??= { error: error instanceof Error ? error : new Error('The body stream failed', { cause: error }) };
+    recorded ??= {
+      error: error instanceof Error ? error : new Error('The body stream failed', { cause: error }),
+    };
   };
   let sourceDone = false;
   let releasing = false;

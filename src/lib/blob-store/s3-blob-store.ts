@@ -113,7 +113,8 @@ function decodeMetadataValue(value: string): string {
 
 function positiveInt(value: number | undefined, fallback: number, name: string, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new Error(`S3 blob store: ${name} must be an integer >= ${min}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new Error(`S3 blob store: ${name} must be an integer >= ${min}`);
   return value;
 }
 
@@ -122,7 +123,12 @@ function positiveInt(value: number | undefined, fallback: number, name: string, 
  * so the served range is checked against the requested one and trimmed: a caller never gets bytes it did
  * not ask for.
  */
-function fitToRange(body: Readable, range: ByteRange, contentRange?: string, contentLength?: number): Readable {
+function fitToRange(
+  body: Readable,
+  range: ByteRange,
+  contentRange?: string,
+  contentLength?: number,
+): Readable {
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '');
   const servedStart = match ? Number(match[1]) : 0;
   const servedEnd = match ? Number(match[2]) : (contentLength ?? 0) - 1;
@@ -159,7 +165,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
   const partSize = positiveInt(options.partSizeBytes, 8 * 1024 * 1024, 'partSizeBytes', MIN_PART_SIZE);
   const queueSize = positiveInt(options.queueSize, 4, 'queueSize');
   const requestTimeout = positiveInt(options.requestTimeoutMs, 30_000, 'requestTimeoutMs');
-  const connectionTimeout = Math.min(positiveInt(options.connectionTimeoutMs, 5_000, 'connectionTimeoutMs'), requestTimeout);
+  const connectionTimeout = Math.min(
+    positiveInt(options.connectionTimeoutMs, 5_000, 'connectionTimeoutMs'),
+    requestTimeout,
+  );
   const agentOptions = { keepAlive: true, maxSockets: positiveInt(options.maxSockets, 50, 'maxSockets') };
 
   const client = new S3Client({
@@ -219,14 +228,22 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     };
     if (opts.metadata) {
       // S3 metadata travels as HTTP headers, which only carry ASCII: store values percent-encoded.
-      params.Metadata = Object.fromEntries(Object.entries(opts.metadata).map(([k, v]) => [k, encodeURIComponent(v)]));
+      params.Metadata = Object.fromEntries(
+        Object.entries(opts.metadata).map(([k, v]) => [k, encodeURIComponent(v)]),
+      );
     }
     if (options.serverSideEncryption) params.ServerSideEncryption = options.serverSideEncryption;
     if (options.serverSideEncryption === 'aws:kms' && options.kmsKeyId) params.SSEKMSKeyId = options.kmsKeyId;
 
     let etag: string | undefined;
     try {
-      const output = await new Upload({ client, params, partSize, queueSize, leavePartsOnError: false }).done();
+      const output = await new Upload({
+        client,
+        params,
+        partSize,
+        queueSize,
+        leavePartsOnError: false,
+      }).done();
       etag = output.ETag;
     } catch (err) {
       throw metered.failure() ?? failure('put', err, key);
@@ -324,13 +341,22 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
         lastModified: object.LastModified ?? new Date(0),
       }));
     const lastRaw = contents[contents.length - 1]?.Key;
-    return output.IsTruncated && lastRaw !== undefined ? { keys, cursor: encodeListCursor(lastRaw) } : { keys };
+    return output.IsTruncated && lastRaw !== undefined
+      ? { keys, cursor: encodeListCursor(lastRaw) }
+      : { keys };
   }
 
   async function presignGet(key: string, opts: PresignGetOptions): Promise<string> {
     assertBlobKey(key);
-    if (!Number.isSafeInteger(opts.expiresInSeconds) || opts.expiresInSeconds < 1 || opts.expiresInSeconds > MAX_PRESIGN_SECONDS) {
-      throw new AppError('BAD_REQUEST', `expiresInSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS}`);
+    if (
+      !Number.isSafeInteger(opts.expiresInSeconds) ||
+      opts.expiresInSeconds < 1 ||
+      opts.expiresInSeconds > MAX_PRESIGN_SECONDS
+    ) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `expiresInSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS}`,
+      );
     }
     if (!CONTENT_TYPE_RE.test(opts.contentType)) {
       throw new AppError('BAD_REQUEST', 'Invalid content type for a download link');

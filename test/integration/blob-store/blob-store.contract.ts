@@ -239,7 +239,9 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       it('rethrows the body stream error after several MiB and leaves nothing', async () => {
         const key = `${folder()}/original`;
         const cause = new Error('connection reset mid-upload');
-        await expect(store.put(key, failingStream(subject.multiPartBytes + 3 * MiB, cause))).rejects.toBe(cause);
+        await expect(store.put(key, failingStream(subject.multiPartBytes + 3 * MiB, cause))).rejects.toBe(
+          cause,
+        );
         await expectNothingAt(key);
       });
 
@@ -273,7 +275,10 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       it('leaves the previous blob intact when a replacing write fails', async () => {
         const key = `${folder()}/original`;
         await store.put(key, Readable.from(['version one']));
-        await expectAppError(store.put(key, Readable.from([Buffer.alloc(50)]), { maxBytes: 10 }), 'PAYLOAD_TOO_LARGE');
+        await expectAppError(
+          store.put(key, Readable.from([Buffer.alloc(50)]), { maxBytes: 10 }),
+          'PAYLOAD_TOO_LARGE',
+        );
         await expect(store.put(key, failingStream(500, new Error('boom')))).rejects.toThrow('boom');
         expect((await readAll(await store.get(key))).toString()).toBe('version one');
         expect((await store.head(key))?.size).toBe('version one'.length);
@@ -282,7 +287,9 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       it('completes concurrent writes to different keys', async () => {
         const base = folder();
         const sizes = [0, 1, 70_000, 300_000, 1_000_000];
-        const results = await Promise.all(sizes.map((size, i) => store.put(`${base}/k${i}`, patternStream(size))));
+        const results = await Promise.all(
+          sizes.map((size, i) => store.put(`${base}/k${i}`, patternStream(size))),
+        );
         expect(results.map((r) => r.sha256)).toEqual(sizes.map((size) => patternDigest(size)));
         expect((await store.list(`${base}/`)).keys.map((k) => k.size)).toEqual(sizes);
       });
@@ -312,7 +319,10 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
         let cursor: string | undefined;
         let pages = 0;
         do {
-          const page = await store.list(`${base}/docs/`, { limit: 4, ...(cursor !== undefined && { cursor }) });
+          const page = await store.list(`${base}/docs/`, {
+            limit: 4,
+            ...(cursor !== undefined && { cursor }),
+          });
           pages++;
           expect(page.keys.length).toBeLessThanOrEqual(4);
           for (const entry of page.keys) {
@@ -352,10 +362,24 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
       it('orders keys byte-wise across folders where the backend does', async (ctx) => {
         if (!subject.capabilities.byteOrderAcrossFolders) ctx.skip();
         const base = folder();
-        const keys = [`${base}/a/b`, `${base}/a-c`, `${base}/a.d`, `${base}/a0`, `${base}/a/a/a`, `${base}/A`];
+        const keys = [
+          `${base}/a/b`,
+          `${base}/a-c`,
+          `${base}/a.d`,
+          `${base}/a0`,
+          `${base}/a/a/a`,
+          `${base}/A`,
+        ];
         for (const key of keys) await store.put(key, Readable.from(['x']));
         const expected = [...keys].sort();
-        expect(expected).toEqual([`${base}/A`, `${base}/a-c`, `${base}/a.d`, `${base}/a/a/a`, `${base}/a/b`, `${base}/a0`]);
+        expect(expected).toEqual([
+          `${base}/A`,
+          `${base}/a-c`,
+          `${base}/a.d`,
+          `${base}/a/a/a`,
+          `${base}/a/b`,
+          `${base}/a0`,
+        ]);
         expect((await store.list(`${base}/`)).keys.map((k) => k.key)).toEqual(expected);
         const seen: string[] = [];
         let cursor: string | undefined;
@@ -421,7 +445,10 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
 
       it('refuses metadata that S3 could not carry', async () => {
         const key = `${folder()}/original`;
-        await expectAppError(store.put(key, Readable.from(['x']), { metadata: { 'Bad Name': 'x' } }), 'BAD_REQUEST');
+        await expectAppError(
+          store.put(key, Readable.from(['x']), { metadata: { 'Bad Name': 'x' } }),
+          'BAD_REQUEST',
+        );
         await expectAppError(
           store.put(key, Readable.from(['x']), { metadata: { big: 'x'.repeat(3000) } }),
           'BAD_REQUEST',
@@ -436,7 +463,9 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
         return;
       }
       const key = `${folder()}/original`;
-      await store.put(key, Readable.from([Buffer.from('%PDF-1.7 presigned bytes')]), { contentType: 'application/pdf' });
+      await store.put(key, Readable.from([Buffer.from('%PDF-1.7 presigned bytes')]), {
+        contentType: 'application/pdf',
+      });
       const url = await store.presignGet!(key, {
         expiresInSeconds: 60,
         filename: 'Term sheet "final".pdf',
@@ -454,7 +483,11 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
         'BAD_REQUEST',
       );
       await expectAppError(
-        store.presignGet!(key, { expiresInSeconds: 60, filename: 'x', contentType: 'text/html\r\nX-Evil: 1' }),
+        store.presignGet!(key, {
+          expiresInSeconds: 60,
+          filename: 'x',
+          contentType: 'text/html\r\nX-Evil: 1',
+        }),
         'BAD_REQUEST',
       );
     });

@@ -43,14 +43,17 @@ describe('disk blob store specifics', () => {
     const key = `layout/${newId()}/original`;
     await store.put(key, Readable.from(['on disk']));
     expect(await readFile(join(root, ...key.split('/')), 'utf8')).toBe('on disk');
+    expect(store.localPath(key)).toBe(join(root, ...key.split('/')));
+    expect(await readFile(store.localPath(key), 'utf8')).toBe('on disk');
+    expect(() => store.localPath('../outside')).toThrow(AppError);
     expect(await tempFiles()).toEqual([]);
   });
 
   it('removes its temp data after every kind of failed write', async () => {
     const base = `failures/${newId()}`;
-    await expect(store.put(`${base}/a`, Readable.from([Buffer.alloc(20)]), { maxBytes: 10 })).rejects.toBeInstanceOf(
-      AppError,
-    );
+    await expect(
+      store.put(`${base}/a`, Readable.from([Buffer.alloc(20)]), { maxBytes: 10 }),
+    ).rejects.toBeInstanceOf(AppError);
     await expect(store.put(`${base}/b`, failingStream(200_000, new Error('gone')))).rejects.toThrow('gone');
     const { stream, drained } = stallingStream(300_000);
     const controller = new AbortController();
@@ -67,7 +70,12 @@ describe('disk blob store specifics', () => {
     await store.put(`${base}/real`, Readable.from(['x']), { contentType: 'text/plain' });
     await writeFile(join(root, base, 'has space'), 'x');
     await writeFile(join(root, base, '.hidden'), 'x');
-    expect((await readdir(join(root, base))).sort()).toEqual(['.hidden', '.real.meta.json', 'has space', 'real']);
+    expect((await readdir(join(root, base))).sort()).toEqual([
+      '.hidden',
+      '.real.meta.json',
+      'has space',
+      'real',
+    ]);
     expect((await store.list(`${base}/`)).keys.map((k) => k.key)).toEqual([`${base}/real`]);
     expect((await store.list('')).keys.map((k) => k.key)).toContain(`${base}/real`);
   });
@@ -85,7 +93,9 @@ describe('disk blob store specifics', () => {
     const base = `clash/${newId()}`;
     await store.put(`${base}/a/b`, Readable.from(['x']));
     await expect(store.put(`${base}/a`, Readable.from(['y']))).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(store.put(`${base}/a/b/c`, Readable.from(['z']))).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(store.put(`${base}/a/b/c`, Readable.from(['z']))).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     expect(await store.head(`${base}/a`)).toBeUndefined();
     await expect(store.get(`${base}/a`)).rejects.toMatchObject({ code: 'BLOB_NOT_FOUND' });
     await expect(store.delete(`${base}/a`)).resolves.toBeUndefined();
@@ -119,7 +129,9 @@ describe('disk blob store specifics', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', writer, crashRoot, key], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     let output = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -131,7 +143,9 @@ describe('disk blob store specifics', () => {
     // The bytes have reached the temp file before the process dies.
     const tmp = join(crashRoot, '.tmp');
     for (let i = 0; i < 100; i++) {
-      const sizes = await Promise.all((await readdir(tmp)).map(async (name) => (await stat(join(tmp, name))).size));
+      const sizes = await Promise.all(
+        (await readdir(tmp)).map(async (name) => (await stat(join(tmp, name))).size),
+      );
       if (sizes.some((size) => size > 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -162,7 +176,9 @@ describe('disk blob store specifics', () => {
     expect(error.message).not.toContain(parent);
     expect(String((error.cause as Error).message)).toContain(parent);
     await mkdir(join(parent, 'ok'));
-    await expect(createDiskBlobStore({ root: join(parent, 'ok') }).check(AbortSignal.abort())).rejects.toMatchObject({
+    await expect(
+      createDiskBlobStore({ root: join(parent, 'ok') }).check(AbortSignal.abort()),
+    ).rejects.toMatchObject({
       name: 'AbortError',
     });
     await rm(parent, { recursive: true, force: true });

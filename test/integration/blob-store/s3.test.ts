@@ -15,7 +15,11 @@ import { patternStream, readAll } from './streams.js';
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 
-function options(endpoint: string, bucket: string, extra: Partial<S3BlobStoreOptions> = {}): S3BlobStoreOptions {
+function options(
+  endpoint: string,
+  bucket: string,
+  extra: Partial<S3BlobStoreOptions> = {},
+): S3BlobStoreOptions {
   return {
     bucket,
     region: S3RVER_REGION,
@@ -30,7 +34,9 @@ function options(endpoint: string, bucket: string, extra: Partial<S3BlobStoreOpt
 
 blobStoreContract('s3 (s3rver)', async () => {
   const s3rver = await startS3rver();
-  const store = createS3BlobStore(options(s3rver.endpoint, s3rver.bucket, { maxAttempts: 2, requestTimeoutMs: 15_000 }));
+  const store = createS3BlobStore(
+    options(s3rver.endpoint, s3rver.bucket, { maxAttempts: 2, requestTimeoutMs: 15_000 }),
+  );
   return {
     store,
     // s3rver lists folder by folder, so 'p/a/b' comes before 'p/a-c'; real S3 orders whole keys.
@@ -114,7 +120,9 @@ describe('S3 blob store when S3 is unreachable', () => {
       socket.on('error', () => undefined);
     });
     const port = await listen(server);
-    const store = createS3BlobStore(options(`http://127.0.0.1:${port}`, bucket, { maxAttempts: 2, requestTimeoutMs: 400 }));
+    const store = createS3BlobStore(
+      options(`http://127.0.0.1:${port}`, bucket, { maxAttempts: 2, requestTimeoutMs: 400 }),
+    );
     try {
       const started = Date.now();
       const error = await failureOf(store.head(key));
@@ -143,7 +151,9 @@ describe('S3 blob store against servers that answer with errors', () => {
       req.resume();
       const code = status === 403 ? 'AccessDenied' : 'ServiceUnavailable';
       res.writeHead(status, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>nope</Message></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>nope</Message></Error>`,
+      );
     });
     port = await listen(server);
   });
@@ -190,7 +200,13 @@ describe('S3 blob store against s3rver', () => {
     proxy = createHttpServer((req, res) => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
       const forwarded = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
         (response) => {
           const relay = (): void => {
             res.writeHead(response.statusCode ?? 502, response.headers);
@@ -228,14 +244,19 @@ describe('S3 blob store against s3rver', () => {
 
   it('sends the configured server-side encryption on single and multipart uploads', async () => {
     const store = createS3BlobStore(
-      options(proxyEndpoint, s3rver.bucket, { serverSideEncryption: 'aws:kms', kmsKeyId: 'alias/loan-documents' }),
+      options(proxyEndpoint, s3rver.bucket, {
+        serverSideEncryption: 'aws:kms',
+        kmsKeyId: 'alias/loan-documents',
+      }),
     );
     const base = `sse/${newId()}`;
     seen.length = 0;
     await store.put(`${base}/small`, Readable.from(['x']));
     await store.put(`${base}/large`, patternStream(PART + 10));
     const uploads = seen.filter(
-      (r) => (r.method === 'PUT' && !r.url.includes('partNumber=')) || (r.method === 'POST' && r.url.includes('uploads')),
+      (r) =>
+        (r.method === 'PUT' && !r.url.includes('partNumber=')) ||
+        (r.method === 'POST' && r.url.includes('uploads')),
     );
     expect(uploads).toHaveLength(2);
     for (const r of uploads) {
@@ -281,7 +302,9 @@ describe('S3 blob store against s3rver', () => {
 
   it('fails with DEPENDENCY_UNAVAILABLE once S3 stops, and check() throws', async () => {
     const own = await startS3rver();
-    const store = createS3BlobStore(options(own.endpoint, own.bucket, { maxAttempts: 2, requestTimeoutMs: 1000 }));
+    const store = createS3BlobStore(
+      options(own.endpoint, own.bucket, { maxAttempts: 2, requestTimeoutMs: 1000 }),
+    );
     const key = `stop/${newId()}`;
     await store.put(key, Readable.from(['before the outage']));
     expect((await readAll(await store.get(key))).toString()).toBe('before the outage');
@@ -298,7 +321,9 @@ describe('S3 blob store against s3rver', () => {
     expect(() => createS3BlobStore(options(s3rver.endpoint, s3rver.bucket, { partSizeBytes: MiB }))).toThrow(
       /partSizeBytes/,
     );
-    expect(() => createS3BlobStore(options(s3rver.endpoint, s3rver.bucket, { queueSize: 0 }))).toThrow(/queueSize/);
+    expect(() => createS3BlobStore(options(s3rver.endpoint, s3rver.bucket, { queueSize: 0 }))).toThrow(
+      /queueSize/,
+    );
   });
 
   it('reports a missing bucket on check() as DEPENDENCY_UNAVAILABLE', async () => {

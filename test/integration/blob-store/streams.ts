@@ -38,7 +38,8 @@ export function patternSlice(start: number, endInclusive: number): Buffer {
 
 export function patternDigest(size: number): string {
   const hash = createHash('sha256');
-  for (let offset = 0; offset < size; offset += CHUNK) hash.update(patternChunk(offset, Math.min(CHUNK, size - offset)));
+  for (let offset = 0; offset < size; offset += CHUNK)
+    hash.update(patternChunk(offset, Math.min(CHUNK, size - offset)));
   return hash.digest('hex');
 }
 
@@ -48,7 +49,8 @@ export function sha256(data: Buffer | string): string {
 
 export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  for await (const chunk of stream)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
 }
 
