@@ -2,12 +2,15 @@ import { Type, type TSchema } from 'typebox';
 import { ERROR_CATALOGUE } from './errors.js';
 import { ID_PATTERN } from './ids.js';
 
+/** Longest RFC 3339 date-time accepted or produced (with fractional seconds and an offset); bounds query strings too. */
+export const TIMESTAMP_MAX_LENGTH = 40;
+
 /** RFC 9457 problem details with the plan's fields; the body of every error response. */
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'URI reference identifying the problem type.', maxLength: 200 }),
     title: Type.String({ description: 'Short, stable summary of the problem type.', maxLength: 200 }),
-    status: Type.Integer({ description: 'HTTP status code.', minimum: 400, maximum: 599 }),
+    status: Type.Integer({ description: 'HTTP status code.', format: 'int32', minimum: 400, maximum: 599 }),
     detail: Type.String({ description: 'Explanation specific to this occurrence.', maxLength: 2000 }),
     instance: Type.String({ description: 'Path of the request that failed.', maxLength: 600 }),
     error_code: Type.Union(
@@ -21,7 +24,7 @@ export const ProblemSchema = Type.Object(
         description: 'Validation messages by field name.',
       }),
     ),
-    timestamp: Type.String({ format: 'date-time', description: 'When the error happened (UTC).' }),
+    timestamp: Type.String({ format: 'date-time', maxLength: TIMESTAMP_MAX_LENGTH, description: 'When the error happened (UTC).' }),
     request_id: Type.String({ description: 'Correlation id; also in the X-Request-ID header and the logs.', maxLength: 128 }),
   },
   { $id: 'Problem', title: 'Problem', description: 'An error (RFC 9457 problem details).' },
@@ -60,18 +63,21 @@ export function errorResponses(...statuses: number[]): Record<number, TSchema> {
   return out;
 }
 
-/** Error responses of routes that need no authentication. */
+/**
+ * Error responses of routes that need no authentication: no 401/403 unless the route names them
+ * (the token endpoint answers 401 for bad credentials and 403 for a disabled account).
+ */
 export function publicErrorResponses(...statuses: number[]): Record<number, TSchema> {
   const out = errorResponses(...statuses);
-  delete out[401];
-  delete out[403];
+  if (!statuses.includes(401)) delete out[401];
+  if (!statuses.includes(403)) delete out[403];
   return out;
 }
 
 export const IdParam = (description: string) => Type.String({ pattern: ID_PATTERN, description, maxLength: 36 });
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (1-100).' })),
+  limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1-100).' })),
   cursor: Type.Optional(
     Type.String({ maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$', description: 'Opaque cursor from the previous page\'s next_cursor.' }),
   ),
@@ -87,4 +93,4 @@ export const pageOf = <T extends TSchema>(item: T, description: string) =>
     { description },
   );
 
-export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
+export const Timestamp = (description: string) => Type.String({ format: 'date-time', maxLength: TIMESTAMP_MAX_LENGTH, description });

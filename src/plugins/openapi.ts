@@ -20,6 +20,100 @@ export const API_TAGS = [
   { name: 'operations', description: 'Health, metrics and administration.' },
 ];
 
+// tokens.ts pins the algorithm list and the `typ` header on verification and signs short-lived tokens:
+// the RFC 8725 practices a client can rely on.
+const JWT_PRACTICES =
+  'Short-lived signed JWT (JWS) handled per RFC8725: verification pins the algorithm list (never "none") and checks iss, aud and exp; tokens this service issues also carry and require an explicit typ.';
+
+type OpenApiDocument = Record<string, unknown> & {
+  paths?: Record<string, Record<string, unknown>>;
+  components?: Record<string, unknown>;
+  servers?: Record<string, unknown>[];
+};
+type ResponseObject = Record<string, unknown> & { headers?: Record<string, unknown> };
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/**
+ * Response headers every route shares, declared once here so that each route, including routes added
+ * later, documents them without repeating them: CORS and the request id on every response, the
+ * rate-limit state on the 2xx/4xx answers of /api routes (the access pipeline sets it), Retry-After
+ * on 429 and 503.
+ */
+const SHARED_HEADERS: Record<string, Record<string, unknown>> = {
+  'Access-Control-Allow-Origin': {
+    description: 'The request\'s Origin, echoed when it is in CORS_ORIGINS; absent for other origins and for non-browser clients.',
+    schema: { type: 'string', maxLength: 2048, pattern: '^https?://[^/\\s]+$' },
+  },
+  'X-Request-ID': {
+    description: 'Correlation id of this request: the well-formed incoming X-Request-ID, else a generated one. Also in logs and error bodies.',
+    schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+  },
+  'RateLimit-Limit': {
+    description: 'Requests allowed in the current window for the bucket that applies (per user, per address, or the route\'s stricter bucket). Sent once the limit has been evaluated, so not on a 401 or 403 refused before it.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2147483647 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in the current window.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2147483647 },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until the current window resets.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying (rate limited, overloaded, or a dependency briefly unavailable).',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86400 },
+  },
+};
+
+const pascal = (s: string) => s.replace(/(^|[-_.])([a-zA-Z0-9])/g, (_m, _sep: string, c: string) => c.toUpperCase());
+
+/** `GET /api/v1/loan-bookings/{id}/documents` -> `getLoanBookingsByIdDocuments`: stable, unique per operation. */
+export function operationIdFor(method: string, path: string): string {
+  const parts = path
+    .replace(/^\/api\/v\d+/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith('{') ? `By${pascal(seg.slice(1, -1))}` : pascal(seg)));
+  return `${method.toLowerCase()}${parts.join('')}`;
+}
+
+/** Adds the shared response headers, operation ids and header components to the generated document. */
+export function hardenDocument<T extends OpenApiDocument>(doc: T): T {
+  const components = (doc.components ??= {});
+  components.headers = { ...(components.headers ?? {}), ...SHARED_HEADERS };
+  // The API serves the bank's own staff and systems, never the public (OpenAPI's x-internal convention).
+  for (const server of doc.servers ?? []) server['x-internal'] ??= true;
+  const seen = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const rateLimited = path.startsWith('/api/');
+    for (const [method, op] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method) || typeof op !== 'object' || op === null) continue;
+      const operation = op as Record<string, unknown> & { responses?: Record<string, ResponseObject> };
+      let id = typeof operation.operationId === 'string' ? operation.operationId : operationIdFor(method, path);
+      for (let n = 2; seen.has(id); n++) id = `${operationIdFor(method, path)}${n}`;
+      seen.add(id);
+      operation.operationId = id;
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (typeof response !== 'object' || response === null || '$ref' in response) continue;
+        const headers: Record<string, unknown> = {
+          'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
+          'X-Request-ID': headerRef('X-Request-ID'),
+        };
+        if (rateLimited && /^[24]/.test(status)) {
+          for (const h of ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) headers[h] = headerRef(h);
+        }
+        if (status === '429' || status === '503') headers['Retry-After'] = headerRef('Retry-After');
+        response.headers = { ...headers, ...(response.headers ?? {}) };
+      }
+    }
+  }
+  return doc;
+}
+
 export interface OpenApiOptions {
   version: string;
   docsEnabled: boolean;
@@ -41,15 +135,22 @@ export const openApiPlugin = fp(
           contact: { name: 'Commercial Lending Platform team', email: 'lending-platform@example.com', url: 'https://example.com/lending-platform' },
           license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
         },
-        servers: [{ url: '/', description: 'This server' }],
+        // Relative on purpose: the same document is served by local, staging and production deployments,
+        // each behind its own TLS-terminating load balancer (hardenDocument marks the audience).
+        servers: [{ url: '/', description: 'The deployment serving this document (local, staging or production).' }],
         tags: API_TAGS,
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /api/v1/auth/token.' },
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: `Access token from POST ${opts.tokenUrl}. ${JWT_PRACTICES}`,
+            },
             oauth2: {
               type: 'oauth2',
-              description: 'OAuth2 password flow (form-encoded username and password).',
-              flows: { password: { tokenUrl: opts.tokenUrl, scopes: {} } },
+              description: `OAuth2 password flow (form-encoded username and password); the refresh_token grant at the same URL rotates tokens. ${JWT_PRACTICES}`,
+              flows: { password: { tokenUrl: opts.tokenUrl, refreshUrl: opts.tokenUrl, scopes: {} } },
             },
           },
         },
@@ -66,6 +167,7 @@ export const openApiPlugin = fp(
         const content = { ...(body?.content ?? {}), 'multipart/form-data': { schema: multipartBody } };
         return { schema: { ...rest, body: { content } }, url };
       },
+      transformObject: (documentObject) => hardenDocument((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
       refResolver: {
         buildLocalReference(json, _baseUri, _fragment, i) {
           return typeof json.$id === 'string' ? json.$id : `def-${i}`;
