@@ -64,13 +64,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   await app.register(errorsPlugin);
   await app.register(requestContextPlugin);
-  await app.register(metricsPlugin, { registry: services.metrics, enabled: config.metrics.enabled });
+  // Before any route: compression and the OpenAPI generator only see routes declared after them.
   await app.register(httpHygienePlugin, {
     corsOrigins: config.server.corsOrigins,
     maxEventLoopDelayMs: config.overload.maxEventLoopDelayMs,
     maxHeapUsedBytes: config.overload.maxHeapUsedBytes,
   });
   await app.register(openApiPlugin, { version: SERVICE_VERSION, docsEnabled: config.server.docsEnabled, tokenUrl: '/api/v1/auth/token' });
+  await app.register(metricsPlugin, { registry: services.metrics, enabled: config.metrics.enabled });
   await app.register(healthPlugin, { checks: () => services.healthChecks(), timeoutMs: config.health.checkTimeoutMs });
   await registerModules(app, services);
   if (options.beforeReady) await options.beforeReady(app);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Registry, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
+import { publicErrorResponses } from '../lib/http-schemas.js';
 
 export interface MetricsOptions {
   registry: Registry;
@@ -43,6 +44,8 @@ export const metricsPlugin = fp(
       app.get(
         '/metrics',
         {
+          // Scrapes must keep working while the service sheds load: that is when they matter most.
+          config: { skipOverload: true },
           schema: {
             summary: 'Prometheus metrics',
             description: 'Process, event-loop, HTTP and business metrics in the Prometheus text format.',
@@ -50,6 +53,7 @@ export const metricsPlugin = fp(
             security: [],
             response: {
               200: Type.String({ description: 'Prometheus text exposition format.', maxLength: 10_000_000 }),
+              ...publicErrorResponses(),
             },
           },
         },
