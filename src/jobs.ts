@@ -1,6 +1,7 @@
 import type { Services } from './services.js';
 import { createProcessHandler, createSweeper, type ProcessingDeps } from './modules/documents/processing.js';
 import { createKbSyncHandler } from './modules/documents/kb-sync.js';
+import { createExtractionRunHandler } from './modules/extraction/extraction.job.js';
 
 export interface Workers {
   /** Runs one maintenance sweep now (also runs on a timer). */
@@ -31,6 +32,18 @@ export async function startWorkers(services: Services, opts: { sweepIntervalMs?:
   };
   const concurrency = config.worker.concurrency;
   await queue.work('document.process', createProcessHandler(deps), { concurrency });
+  await queue.work(
+    'extraction.run',
+    createExtractionRunHandler({
+      runs: services.stores.extractionRuns,
+      documents: services.stores.documents,
+      engines: services.engines,
+      clock: services.clock,
+      metrics: services.metrics,
+      log: services.log,
+    }),
+    { concurrency },
+  );
   const kb = services.bedrock?.knowledgeBase;
   if (kb) {
     await queue.work(

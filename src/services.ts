@@ -25,6 +25,10 @@ import { createKnowledgeBase, type KnowledgeBase } from './lib/bedrock/knowledge
 import { createDocumentService, type DocumentService } from './modules/documents/documents.service.js';
 import { createKnowledgeBaseSearch } from './modules/documents/kb-sync.js';
 import { registerQueueMetrics } from './modules/documents/processing.js';
+import { createConfiguredEngines, type EngineProvider } from './modules/extraction/engine-provider.js';
+import { extractionMetrics } from './modules/extraction/extraction.metrics.js';
+import { createExtractionService, type ExtractionService } from './modules/extraction/extraction.service.js';
+import { createBookingSheetService, type BookingSheetService } from './modules/booking-sheets/booking-sheets.service.js';
 
 /** Everything the routes use, built once per process by createServices (the composition root). */
 export interface Services {
@@ -47,6 +51,10 @@ export interface Services {
   ocr(): OcrEngine;
   bedrock: { clients: BedrockClients; knowledgeBase: KnowledgeBase | undefined } | undefined;
   documents: DocumentService;
+  /** Extraction engines of this deployment (rules; bedrock when a model is configured). */
+  engines: EngineProvider;
+  extraction: ExtractionService;
+  bookingSheets: BookingSheetService;
   healthChecks(): Record<string, HealthCheck>;
   close(): Promise<void>;
 }
@@ -182,6 +190,35 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       log,
       knowledgeBase: bedrock?.knowledgeBase ? createKnowledgeBaseSearch(bedrock.knowledgeBase) : undefined,
     });
+    const xm = extractionMetrics(metrics);
+    const bedrockConfig = config.bedrock;
+    const modelId = bedrockConfig?.modelId;
+    const engines = createConfiguredEngines({
+      defaultEngine: config.extraction.defaultEngine,
+      fallbackToRules: config.extraction.fallbackToRules,
+      bedrock:
+        bedrock && bedrockConfig && modelId
+          ? { client: bedrock.clients.runtime, modelId, timeoutMs: bedrockConfig.timeoutMs, knowledgeBase: bedrock.knowledgeBase }
+          : undefined,
+      search: async (tenantId, bookingId, query, limit) => stores.documents.search(tenantId, bookingId, query, limit),
+      onUsage: (u) => {
+        xm.bedrockTokens.inc({ direction: 'input' }, u.input_tokens);
+        xm.bedrockTokens.inc({ direction: 'output' }, u.output_tokens);
+      },
+      onFallback: (from, err) => log.warn({ err, engine: from }, 'extraction engine failed; falling back to rules'),
+    });
+    const extraction = createExtractionService({
+      runs: stores.extractionRuns,
+      documents: stores.documents,
+      bookings: loanBookings,
+      engines,
+      queue: q,
+      audit,
+      clock,
+      metrics,
+      log,
+    });
+    const bookingSheets = createBookingSheetService({ store: stores.bookingSheets, runs: stores.extractionRuns, bookings: loanBookings, audit, clock, metrics });
 
     const services: Services = {
       config,
@@ -202,6 +239,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       ocr: () => (ocrEngine ??= createOcrEngine()),
       bedrock,
       documents,
+      engines,
+      extraction,
+      bookingSheets,
       healthChecks() {
         const checks: Record<string, HealthCheck> = {
           database: (signal) => stores.check(signal),

@@ -8,6 +8,10 @@ import { LoanBookingSchema, SyncStatusSchema } from './loan-bookings/loan-bookin
 import multipart from '@fastify/multipart';
 import { documentRoutes, DocumentSchema } from './documents/documents.routes.js';
 import { loanBookingRoutes } from './loan-bookings/loan-bookings.routes.js';
+import { extractionRoutes } from './extraction/extraction.routes.js';
+import { EvidenceSchema, ExtractionRunSchema, ExtractionRunSummarySchema, ExtractionSchemaDetailSchema, ExtractionSchemaSummarySchema, FieldResultSchema } from './extraction/extraction.schemas.js';
+import { bookingSheetRoutes } from './booking-sheets/booking-sheets.routes.js';
+import { BookingSheetSchema, ReviewQueueItemSchema, SheetExportSchema, SheetFieldSchema, SheetValidationSchema, SheetVersionSchema } from './booking-sheets/booking-sheets.schemas.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -15,6 +19,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export async function registerModules(app: FastifyInstance, services: Services): Promise<void> {
   // Named schemas shared across modules live at the root so every route plugin can $ref them.
   for (const schema of [UserSchema, ProductSchema, SyncStatusSchema, LoanBookingSchema, DocumentSchema]) app.addSchema(schema);
+  for (const schema of [EvidenceSchema, FieldResultSchema, ExtractionRunSchema, ExtractionRunSummarySchema, ExtractionSchemaSummarySchema, ExtractionSchemaDetailSchema]) app.addSchema(schema);
+  for (const schema of [SheetFieldSchema, SheetValidationSchema, BookingSheetSchema, SheetVersionSchema, ReviewQueueItemSchema, SheetExportSchema]) app.addSchema(schema);
   const uploads = services.config.uploads;
   // Busboy's own limits sit just above ours so that the service's checks (which name the limit) fire first.
   await app.register(multipart, {
@@ -45,4 +51,6 @@ export async function registerModules(app: FastifyInstance, services: Services):
   await app.register(loanBookingRoutes);
   await app.register(productRoutes);
   await app.register(documentRoutes);
+  await app.register(extractionRoutes);
+  await app.register(bookingSheetRoutes);
 }

@@ -1,5 +1,6 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { RetryPolicy } from '../../lib/bedrock/aws-call.js';
+import { createDependencyBreaker } from '../../lib/bedrock/aws-call.js';
 import type { KnowledgeBase } from '../../lib/bedrock/knowledge-base.js';
 import type { CircuitBreaker } from '../../lib/bedrock/resilience.js';
 import { AppError, isAppError } from '../../lib/errors.js';
@@ -103,7 +104,12 @@ function ranker(options: EngineProviderOptions, scope: RunScope): PageRanker | u
     const out: RankedPage[] = [];
     for (const query of queries) {
       signal?.throwIfAborted();
-      out.push(...(await search(scope.tenantId, scope.bookingId, query, RESULTS_PER_QUERY)));
+      // Full-text search ANDs the words of a query; a page matching any of them is a candidate.
+      const anyWord = query
+        .split(/\s+/)
+        .filter((w) => w.length > 2)
+        .join(' or ');
+      out.push(...(await search(scope.tenantId, scope.bookingId, anyWord, RESULTS_PER_QUERY)));
     }
     return out.filter(keep);
   };
@@ -193,4 +199,37 @@ export function createEngineProvider(options: EngineProviderOptions): EngineProv
       }
     },
   };
+}
+
+export interface EnginesFromConfigOptions {
+  defaultEngine: EngineName;
+  fallbackToRules: boolean;
+  /** Present when a model is configured (BEDROCK_MODEL_ID). */
+  bedrock?: { client: BedrockRuntimeClient; modelId: string; timeoutMs: number; knowledgeBase?: Pick<KnowledgeBase, 'retrieve'> | undefined } | undefined;
+  search?: BookingSearch | undefined;
+  onUsage?: (usage: { input_tokens: number; output_tokens: number }) => void;
+  onFallback?: (from: string, error: unknown) => void;
+}
+
+/** The provider of a deployment: one circuit breaker for the model, shared by every run of the process. */
+export function createConfiguredEngines(options: EnginesFromConfigOptions): EngineProvider {
+  const b = options.bedrock;
+  return createEngineProvider({
+    defaultEngine: options.defaultEngine,
+    fallbackToRules: options.fallbackToRules,
+    ...(b
+      ? {
+          bedrock: {
+            client: b.client,
+            modelId: b.modelId,
+            timeoutMs: b.timeoutMs,
+            breaker: createDependencyBreaker({ failureThreshold: 5, resetTimeoutMs: 30_000, name: 'bedrock-runtime' }),
+            ...(b.knowledgeBase ? { knowledgeBase: b.knowledgeBase } : {}),
+          },
+        }
+      : {}),
+    ...(options.search ? { search: options.search } : {}),
+    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+    ...(options.onFallback ? { onFallback: options.onFallback } : {}),
+  });
 }
