@@ -105,7 +105,9 @@ const TOC_ENTRY =
 const TOC_LISTING = /^\s*(?:schedule|exhibit|annex|appendix)\s+[\w.-]{1,8}\b/i;
 // Contents converted from HTML tables put the number, the title and the page on lines of their own
 // ("1.1", "  Definitions      1"): under a contents heading those lines count as entries too.
-const TOC_LOOSE = /^\s*(?:(?:section|article)\s+)?(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.?)\s*$|\S.*?(?:\.{2,}|\s{2,})(?:\d{1,3}|[ivx]{1,5})(?:\s+\d{1,3})?\s*$/i;
+// Anchored and bounded: a long flattened line must not be rescanned from every position.
+const TOC_LOOSE =
+  /^\s*(?:(?:section|article)\s+)?(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.?)\s*$|^\s*\S.{0,150}?(?:\.{2,}|[ \t]{2,})(?:\d{1,3}|[ivx]{1,5})(?:[ \t]+\d{1,3})?\s*$/i;
 
 function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pageCount: number): boolean {
   // Tables of contents sit at the front: a page deep in the document that lists sections is an
@@ -118,7 +120,7 @@ function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pa
   let loose = 0;
   for (const l of nonEmpty) {
     if (TOC_ENTRY.test(l.text) || TOC_LISTING.test(l.text)) entries++;
-    else if (TOC_LOOSE.test(l.text)) loose++;
+    else if (heading && l.text.length < 300 && TOC_LOOSE.test(l.text)) loose++;
   }
   const ratio = entries / nonEmpty.length;
   if (heading) return entries >= 3 || ratio >= 0.3 || (entries + loose) / nonEmpty.length >= 0.5;

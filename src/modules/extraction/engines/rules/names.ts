@@ -121,7 +121,9 @@ export function scanNameBackward(text: string, end: number, lineMode: boolean): 
       stopStart = tok.s;
       break;
     }
-    if (!isCapitalised(t) && !NAME_CONNECTORS.has(t)) {
+    // A number inside a name ("LANDSEA HOMES- WAB 2 LLC", "LS-VEH TX 2 LLC") but never at its end.
+    const innerNumber = /^\d{1,4}$/.test(t) && taken.length > 0;
+    if (!isCapitalised(t) && !NAME_CONNECTORS.has(t) && !innerNumber) {
       stoppedAt = t;
       stopStart = tok.s;
       break;
@@ -206,7 +208,11 @@ export function parseRole(item: string): Role | null {
     plural = true;
     role = singular;
   }
-  role = role.replace(/^Swingline /, 'Swingline ').replace(/^Swing Line /, 'Swing Line ');
+  role = role
+    .replace(/^Swingline /, 'Swingline ')
+    .replace(/^Swing Line /, 'Swing Line ')
+    .replace(/Book Runners?$/, 'Bookrunner');
+  if (/Book Runners$/i.test(m[1]!)) plural = true;
   // "as Agent" in a credit agreement is the administrative agent under another name.
   const kind: RoleKind = /Borrower$/.test(role)
     ? 'borrower'
@@ -243,8 +249,17 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
     }
     if (!role) break;
     roles.push(role);
+    // "administrative agent for the Lenders and the Issuers": the capacity's object runs to the next
+    // comma or parenthesis, and its "and the Issuers" is not another role of this party.
+    if (/\s(?:for|on\s+behalf\s+of)\s/i.test(window.slice(pos, itemEnd))) {
+      const stop = /,|;|\(|\n[ \t]*\n|\s+(?:and|AND)\s+(?:as|AS)\s/.exec(window.slice(itemEnd));
+      itemEnd = stop ? itemEnd + stop.index : window.length;
+      end = itemEnd;
+      if (!stop || !/^\s+(?:and|AND)\s+(?:as|AS)\s|^,/.test(window.slice(itemEnd))) break;
+    }
     end = itemEnd;
-    if (itemEnd !== sep.index) break;
+    const sepHere = /^(?:,|\s+(?:and|AND)\s+|\s*&\s+)/.test(window.slice(itemEnd));
+    if (itemEnd !== sep.index && !sepHere) break;
     // What qualifies a capacity belongs to it, not to the list: "(as hereinafter defined)",
     // "for the Lenders and the Issuers", "for the Secured Parties and as a Lender".
     const qualifier =

@@ -94,7 +94,10 @@ function parseTail(text: string, pos: number, limit: number): Tail {
       cur += paren[0].length;
       continue;
     }
-    const as = /^\s*,?\s*(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(rest);
+    // "(in such capacity, the "Administrative Agent") and as collateral agent": a second capacity.
+    const as = /^\s*,?\s*(?:(?:and|AND)\s+)?(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(
+      rest,
+    );
     if (as) {
       const list = parseRoleList(text, cur + as[0].length);
       if (list.roles.length === 0) break;
@@ -232,6 +235,10 @@ function addCoParties(
       return;
     }
     while (end > regionStart && /[\s,]/.test(text[end - 1]!)) end--;
+    // `BANK OF AMERICA, N.A. ("BOFA") and CREDIT SUISSE ..., as co-syndication agents`: the
+    // co-party's short name in parentheses sits between its name and the "and".
+    const shortName = /\s*\([^()]{0,60}\)$/.exec(text.slice(Math.max(regionStart, end - 70), end));
+    if (shortName) end -= shortName[0].length;
     if (end <= regionStart) return;
     const span = scanNameBackward(text, end, lineMode);
     if (!span || span.start < regionStart) return;

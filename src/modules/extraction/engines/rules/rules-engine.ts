@@ -236,7 +236,10 @@ function extractDocument(
     rate_floor: string | null;
     default_rate: string | null;
   }> | null = null;
-  if (options || margins) {
+  // Without a spread, benchmarks count only as a choice of rates ("Base Rate Loans and Term SOFR
+  // Loans"): a single loan type named without margins (an attached agreement's "RFR Loan"
+  // definitions) says nothing about the interest terms.
+  if (margins || (options && options.value.length >= 2)) {
     const parts = [options, margins, floor, defaultRate].filter((p): p is Found<never> => p !== null);
     interest = {
       value: {

@@ -131,6 +131,33 @@ const TERM_SHEET_AMOUNT = new RegExp(
   'g',
 );
 
+// A cover headed by the facility size: "$720,000,000" on its own line above "CREDIT AGREEMENT", or
+// "$750,000,000 REVOLVING CREDIT FACILITY". Only the cover (or the attached amended agreement's
+// cover) is read: amounts elsewhere on a line of their own are signature-page or schedule noise.
+const COVER_AMOUNT = new RegExp(
+  `(?:^|\\n)[ \\t]*(${MONEY_SOURCE})[ \\t]*(?:(?:SENIOR\\s+)?(?:SECURED\\s+)?(?:REVOLVING\\s+)?(?:CREDIT|TERM\\s+LOAN|LOAN)\\s+FACILIT(?:Y|IES)[ \\t]*)?(?=\\n)(?:\\s*\\n){1,3}[ \\t]*(?:[A-Z0-9][A-Z0-9 ,.&-]{0,60}\\s)?(?:CREDIT|LOAN|FACILITY|TERM\\s+LOAN)\\s+AGREEMENT\\b`,
+  'g',
+);
+
+function coverAmount(ctx: DocContext): { amount: Money; start: number; end: number } | null {
+  const { doc } = ctx;
+  const firstToc = doc.pages.find((p) => p.isToc);
+  const regions: [number, number][] = [[0, firstToc ? firstToc.offset : Math.min(doc.text.length, 3000)]];
+  if (doc.bodyEnd > doc.signatureStart && doc.annexStart < doc.text.length)
+    regions.push([doc.annexStart, Math.min(doc.text.length, doc.annexStart + 3000)]);
+  for (const [from, to] of regions) {
+    COVER_AMOUNT.lastIndex = from;
+    const m = COVER_AMOUNT.exec(doc.text);
+    if (!m || m.index >= to) continue;
+    const amount = parseMoney(m[1]!);
+    if (amount) {
+      const at = m.index + m[0].indexOf(m[1]!);
+      return { amount, start: at, end: at + m[1]!.length };
+    }
+  }
+  return null;
+}
+
 export interface CommitmentResult {
   total: Found<Money> | null;
   facilities: { type: string; amount: Money; start: number; end: number; confidence: number }[];
@@ -232,6 +259,10 @@ export function extractCommitments(ctx: DocContext, revolving: boolean | null): 
     .map((s) => ({ type: s.type!, amount: s.amount, start: s.start, end: s.end, confidence: s.confidence }));
 
   let total: Found<Money> | null = null;
+  const cover = coverAmount(ctx);
+  if (cover && statements.length === 0) {
+    return { total: found(doc, cover.amount, 0.8, cover.start, cover.end), facilities };
+  }
   const untyped = byType.get('(total)');
   if (untyped && byType.size === 1) {
     total = found(doc, untyped.amount, ambiguous ? 0.5 : untyped.confidence, untyped.start, untyped.end);
@@ -319,6 +350,13 @@ const MATURITY_TERMS = [
   'Stated Maturity Date',
   'Final Maturity Date',
   'Scheduled Maturity Date',
+  // The dated form behind a "Termination Date" that is "the earliest of" it and acceleration.
+  'Scheduled Revolving Credit Termination Date',
+  'Scheduled Revolving Termination Date',
+  'Scheduled Termination Date',
+  'Scheduled Term Loan Maturity Date',
+  'Scheduled Revolving Credit Maturity Date',
+  'Scheduled RC Maturity Date',
 ];
 
 const NUMBER_WORD =
@@ -403,7 +441,7 @@ export function extractMaturity(
     const body = doc.text.slice(def.bodyStart, Math.min(def.end, def.bodyStart + 600));
     // A facility-specific term ("Term Loan Maturity Date") dates that facility; a general one
     // ("Maturity Date") dates every facility.
-    const termType = facilityTypeOf(term.replace(/Maturity|Termination/g, ''), null) ?? 'Loans';
+    const termType = facilityTypeOf(term.replace(/Maturity|Termination|Scheduled/g, ''), null) ?? 'Loans';
     PER_FACILITY_DATE.lastIndex = 0;
     let perFacility = false;
     for (let m = PER_FACILITY_DATE.exec(body); m; m = PER_FACILITY_DATE.exec(body)) {
