@@ -7,10 +7,17 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { Conditions, createDocumentClient, queryNewestFirst } from '../../src/dynamo/client.js';
+import {
+  Conditions,
+  createDocumentClient,
+  queryNewestFirst,
+  withConflictRetry,
+} from '../../src/dynamo/client.js';
 import { ensureTables } from '../../src/dynamo/create-tables.js';
 import { createDynamoRecordStores } from '../../src/dynamo/dynamo-stores.js';
 import { tableDefinitions } from '../../src/dynamo/tables.js';
+import { matchPassage, parseQuery } from '../../src/dynamo/text-search.js';
+import { AppError } from '../../src/lib/errors.js';
 import { newId } from '../../src/lib/ids.js';
 import { createRecordStores } from '../../src/stores.js';
 import {
@@ -239,5 +246,63 @@ describe('DynamoDB adapter', () => {
     );
     expect(rest.items.map((r) => r.id)).toEqual([made[0]]);
     expect(rest.nextBeforeId).toBeUndefined();
+  });
+
+  it('retries a transaction cancelled by a conflict, never one cancelled by a condition', async () => {
+    const cancelled = (...codes: string[]) =>
+      Object.assign(new Error('cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      });
+    let calls = 0;
+    await expect(
+      withConflictRetry(async () => {
+        calls++;
+        if (calls < 3) throw cancelled('None', 'TransactionConflict');
+        return 'done';
+      }),
+    ).resolves.toBe('done');
+    expect(calls).toBe(3);
+
+    calls = 0;
+    const lost = cancelled('ConditionalCheckFailed', 'TransactionConflict');
+    await expect(
+      withConflictRetry(async () => {
+        calls++;
+        throw lost;
+      }),
+    ).rejects.toBe(lost);
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const err = await withConflictRetry(async () => {
+      calls++;
+      throw cancelled('TransactionConflict');
+    }, 3).catch((e: unknown) => e);
+    expect(calls).toBe(3);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('CONFLICT');
+  });
+
+  it('searches passages with websearch syntax: phrases, or, exclusions, stop words', () => {
+    const text = 'The Borrower shall repay the Term Loan; the Lenders may not assign the Loans.';
+    const hit = (q: string) => matchPassage(parseQuery(q), text);
+    expect(hit('"term loan"')?.highlights.map((h) => text.slice(h.start, h.end))).toEqual([
+      'Term',
+      'Loan',
+      'Loans',
+    ]);
+    expect(hit('"loan term"')).toBeUndefined();
+    expect(hit('borrower -lenders')).toBeUndefined();
+    expect(hit('borrower -guarantor')).toBeDefined();
+    expect(hit('guarantor or lender')?.highlights.map((h) => text.slice(h.start, h.end))).toEqual([
+      'Lenders',
+    ]);
+    expect(hit('guarantor lender')).toBeUndefined();
+    expect(hit('the of')).toBeUndefined();
+    expect(hit('-lender')).toBeUndefined();
+    expect(hit('"repay the term"')).toBeDefined();
+    expect(hit('"repay term"')).toBeUndefined();
+    expect(hit('LOANS')?.score).toBeCloseTo(0.2);
   });
 });
