@@ -354,9 +354,10 @@ export function extractRevolving(ctx: DocContext): Found<boolean> | null {
   }
   if (first && count >= 2) return found(ctx.doc, true, 0.85, first.index, first.index + first[0].length);
   // The title says so: "REVOLVING CREDIT AGREEMENT", "First Amendment to Revolving Credit Agreement".
-  const title = /\b(?:REVOLVING\s+CREDIT\s+AGREEMENT|Revolving\s+Credit\s+Agreement|REVOLVING\s+(?:LINE\s+OF\s+)?CREDIT\s+(?:AND\s+\w+\s+)?(?:FACILITY|AGREEMENT))\b/.exec(
-    ctx.doc.text.slice(0, Math.min(ctx.doc.text.length, (ctx.preamble?.end ?? 0) + 1500)),
-  );
+  const title =
+    /\b(?:REVOLVING\s+CREDIT\s+AGREEMENT|Revolving\s+Credit\s+Agreement|REVOLVING\s+(?:LINE\s+OF\s+)?CREDIT\s+(?:AND\s+\w+\s+)?(?:FACILITY|AGREEMENT))\b/.exec(
+      ctx.doc.text.slice(0, Math.min(ctx.doc.text.length, (ctx.preamble?.end ?? 0) + 1500)),
+    );
   if (title && count === 0) return found(ctx.doc, true, 0.75, title.index, title.index + title[0].length);
   const termOnly =
     /\b(?:may\s+not\s+be\s+reborrowed|shall\s+not\s+be\s+reborrowed|not\s+be\s+re-?borrowed)\b/g;

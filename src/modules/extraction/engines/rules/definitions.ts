@@ -62,7 +62,13 @@ export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
     if (br && br.index < end) end = br.index;
     // The first definition of a term wins: Article I comes before exhibits and later restatements.
     if (defs.has(s.term)) continue;
-    const def = { term: s.term, start: s.start, end, bodyStart: s.bodyStart, text: cleanSpanText(doc, s.start, end) };
+    const def = {
+      term: s.term,
+      start: s.start,
+      end,
+      bodyStart: s.bodyStart,
+      text: cleanSpanText(doc, s.start, end),
+    };
     defs.set(s.term, def);
     // Older agreements print defined terms in capitals ("BUSINESS DAY" means); extractors look
     // terms up as they are used in the text, so the capitalised term answers to that spelling too.
@@ -79,7 +85,11 @@ function usualSpelling(term: string): string {
   return term
     .toLowerCase()
     .split(' ')
-    .map((w, i) => (i > 0 && SMALL.has(w) ? w : w.replace(/(^|[-/])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase())))
+    .map((w, i) =>
+      i > 0 && SMALL.has(w)
+        ? w
+        : w.replace(/(^|[-/])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
+    )
     .join(' ');
 }
 

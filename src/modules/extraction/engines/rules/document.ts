@@ -134,7 +134,8 @@ const IN_WITNESS = /IN\s+WITNESS\s+WHEREOF/i;
 /** An exhibit that is the amended agreement: "EXHIBIT A – AMENDED CREDIT AGREEMENT", "Conformed Copy". */
 const CONFORMED_HEADING =
   /\b(?:AMENDED|RESTATED|CONFORMED|Amended|Restated|Conformed)\b[^\n]{0,80}\b(?:CREDIT|LOAN|Credit|Loan)\s+(?:AGREEMENT|Agreement)\b|\bCONFORMED\s+COPY\b|\bConformed\s+Copy\b/;
-const ATTACHED_DEFINITIONS = /\n[ \t]*(?:ARTICLE|Article)\s+(?:I|1)\b[^\n]{0,60}\n?[^\n]{0,60}(?:DEFINITIONS|Definitions)/;
+const ATTACHED_DEFINITIONS =
+  /\n[ \t]*(?:ARTICLE|Article)\s+(?:I|1)\b[^\n]{0,60}\n?[^\n]{0,60}(?:DEFINITIONS|Definitions)/;
 
 export function buildDocument(
   documentId: string,
@@ -222,7 +223,9 @@ export function buildDocument(
     }
   }
   const signatureStart =
-    sigFirst >= 0 ? infos[sigFirst]!.offset + Math.max(0, infos[sigFirst]!.text.search(IN_WITNESS)) : text.length;
+    sigFirst >= 0
+      ? infos[sigFirst]!.offset + Math.max(0, infos[sigFirst]!.text.search(IN_WITNESS))
+      : text.length;
   const annexStart = annexFirst >= 0 ? infos[annexFirst]!.offset : text.length;
   let bodyEnd = signatureStart;
   if (annexFirst >= 0 && sigFirst >= 0) {

@@ -269,9 +269,10 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
     if (qualifier) {
       itemEnd += qualifier[0].length;
       end = itemEnd;
-      const more = /^\s*\((?:as\s+)?(?:hereinafter\s+|herein\s+)?(?:defined|referred\s+to)[^()]{0,40}\)|^\s+(?:for|on\s+behalf\s+of)\s+(?:the\s+)?[^,;()\n]{0,80}?(?=\s*(?:,|;|\(|$|\n)|\s+(?:and|AND)\s+(?:as|AS)\s)/.exec(
-        window.slice(itemEnd, itemEnd + 120),
-      );
+      const more =
+        /^\s*\((?:as\s+)?(?:hereinafter\s+|herein\s+)?(?:defined|referred\s+to)[^()]{0,40}\)|^\s+(?:for|on\s+behalf\s+of)\s+(?:the\s+)?[^,;()\n]{0,80}?(?=\s*(?:,|;|\(|$|\n)|\s+(?:and|AND)\s+(?:as|AS)\s)/.exec(
+          window.slice(itemEnd, itemEnd + 120),
+        );
       if (more) {
         itemEnd += more[0].length;
         end = itemEnd;

@@ -95,9 +95,8 @@ function parseTail(text: string, pos: number, limit: number): Tail {
       continue;
     }
     // "(in such capacity, the "Administrative Agent") and as collateral agent": a second capacity.
-    const as = /^\s*,?\s*(?:(?:and|AND)\s+)?(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(
-      rest,
-    );
+    const as =
+      /^\s*,?\s*(?:(?:and|AND)\s+)?(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(rest);
     if (as) {
       const list = parseRoleList(text, cur + as[0].length);
       if (list.roles.length === 0) break;
@@ -126,7 +125,11 @@ interface Entity {
 }
 
 function sameCapacity(a: string, b: string): boolean {
-  const norm = (x: string): string => x.toLowerCase().replace(/^co-?/, '').replace(/[^a-z/]/g, '');
+  const norm = (x: string): string =>
+    x
+      .toLowerCase()
+      .replace(/^co-?/, '')
+      .replace(/[^a-z/]/g, '');
   const na = norm(a);
   const nb = norm(b);
   return na === nb || na.endsWith(nb) || nb.endsWith(na);
@@ -229,7 +232,9 @@ function addCoParties(
       const prevLineStart = text.lastIndexOf('\n', end - 1) + 1;
       if (/^\s*(?:and|AND|&)\s*$/.test(text.slice(prevLineStart, end))) end = prevLineStart - 1;
       // "PNC BANK, NATIONAL ASSOCIATION, and" above the last name of a cover list.
-      const trailingAnd = /,?[ \t]+(?:and|AND|&)[ \t]*$/.exec(text.slice(Math.max(prevLineStart, end - 12), end));
+      const trailingAnd = /,?[ \t]+(?:and|AND|&)[ \t]*$/.exec(
+        text.slice(Math.max(prevLineStart, end - 12), end),
+      );
       if (trailingAnd) end -= trailingAnd[0].length;
     } else {
       return;
@@ -334,7 +339,10 @@ export function parseSignaturePages(doc: RulesDocument): PartyFinding[] {
         const full = line[1]!.trim();
         // The name ends where its description or a parenthetical starts:
         // "WESTERN ALLIANCE BANK , an Arizona corporation", "KIMCO REALTY OP, LLC (successor ...)".
-        const cut = /\s*,?\s+(?:a|an)\s+(?=[^,]*\b(?:corporation|company|partnership|association|bank|trust|limited)\b)|\s*\(|\s*,\s*(?:its|as)\s/i.exec(full);
+        const cut =
+          /\s*,?\s+(?:a|an)\s+(?=[^,]*\b(?:corporation|company|partnership|association|bank|trust|limited)\b)|\s*\(|\s*,\s*(?:its|as)\s/i.exec(
+            full,
+          );
         const raw = (cut ? full.slice(0, cut.index) : full).trim().replace(/\s*,$/, '');
         const lineAt = base + line.index + line[0].length - line[1]!.length;
         const span = scanNameBackward(doc.text, lineAt + raw.length, true);
