@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { servedRoutes } from './route-tree.js';
 
 interface Parameter {
   in: string;
@@ -43,23 +44,6 @@ function operations(): { method: string; path: string; op: Operation }[] {
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
 }
 
-/** Method + path template of every route the app serves, read from Fastify's own route tree. */
-function servedRoutes(): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of t.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /^([│ ]*)(?:├── |└── )(\S+) \(([^)]+)\)$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    stack.length = depth;
-    const prefix = stack.join('');
-    const path = m[2] === '/' && prefix ? prefix : `${prefix}${m[2]}`;
-    stack.push(m[2] === '/' && prefix ? '' : m[2]!);
-    for (const method of m[3]!.split(', ')) if (method !== 'HEAD' && method !== 'OPTIONS') out.push(`${method} ${path}`);
-  }
-  return out;
-}
-
 describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 with title, description, version, contact, license and tags', () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -76,7 +60,7 @@ describe('OpenAPI document', () => {
 
   it('documents every route the app serves (except the document itself and the docs UI)', () => {
     const documented = new Set(operations().map(({ method, path }) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
-    const served = servedRoutes().filter((r) => !r.includes(' /docs') && r !== 'GET /openapi.json' && !r.endsWith(' *'));
+    const served = servedRoutes(t.app).filter((r) => !r.includes(' /docs') && r !== 'GET /openapi.json' && !r.endsWith(' *'));
     expect(served.length).toBeGreaterThan(20);
     const undocumented = served.filter((r) => !documented.has(r));
     expect(undocumented).toEqual([]);
