@@ -196,14 +196,15 @@ describe('other tenants\' loan bookings', () => {
         expect(res.statusCode, `${role} ${res.raw.req.method}: ${res.body}`).toBe(404);
         expect(res.json().error_code).toBe('LOAN_BOOKING_NOT_FOUND');
       }
+      const ids = (res: { json: <T>() => T }) => res.json<{ items: { id: string }[] }>().items.map((b) => b.id);
       const list = await t.app.inject({ method: 'GET', url: '/api/v1/loan-bookings?limit=100', headers: h });
-      expect(list.json().items.map((b: { id: string }) => b.id)).not.toContain(id);
+      expect(ids(list)).not.toContain(id);
       if (role === 'admin') {
         const deleted = await t.app.inject({ method: 'GET', url: '/api/v1/loan-bookings?deleted=true', headers: h });
-        expect(deleted.json().items.map((b: { id: string }) => b.id)).not.toContain(id);
+        expect(ids(deleted)).not.toContain(id);
       }
       const byProduct = await t.app.inject({ method: 'GET', url: '/api/v1/products/term-loans/loan-bookings', headers: h });
-      expect(byProduct.json().items.map((b: { id: string }) => b.id)).not.toContain(id);
+      expect(ids(byProduct)).not.toContain(id);
       expect(byProduct.json().total).toBe(0);
     }
 
