@@ -103,7 +103,7 @@ export interface DocumentStore {
   findBySha256(tenantId: string, bookingId: string, sha256: string): Promise<DocumentRecord | undefined>;
   find(tenantId: string, id: string): Promise<DocumentRecord | undefined>;
   list(tenantId: string, filters: DocumentFilters, page: { limit: number; beforeId?: string | undefined }): Promise<DocumentRecord[]>;
-  /** Moves uploaded/failed (or processing with an expired lease) to processing under a new lease. */
+  /** Moves an uploaded document (or a processing one whose lease expired) to processing under a new lease. */
   claimForProcessing(tenantId: string, id: string, now: Date, leaseMs: number): Promise<ClaimResult>;
   /** Stores pages and passages and marks processed, only if `token` still holds the lease. */
   completeProcessing(tenantId: string, id: string, token: string, result: ProcessingResult): Promise<boolean>;
