@@ -93,4 +93,18 @@ export const pageOf = <T extends TSchema>(item: T, description: string) =>
     { description },
   );
 
+/** Who acted: a local user id, or `oidc:<subject>` for a user of the external identity provider. */
+export const ActorId = (description: string) => Type.String({ minLength: 1, maxLength: 300, description });
+
+/** A count or size that fits a 32-bit signed integer. */
+export const Count = (description: string, maximum = 2_147_483_647) => Type.Integer({ format: 'int32', minimum: 0, maximum, description });
+
+/** Response header of a versioned resource: a strong ETag such as `"v3"`, or a content hash. */
+export const EtagHeader = {
+  etag: Type.String({ maxLength: 100, pattern: '^(W/)?"[!#-~]*"$', description: 'Version tag; send it back in If-Match to update, or in If-None-Match to revalidate.' }),
+};
+
+/** Response header of a created resource or an accepted job. */
+export const LocationHeader = (description: string) => ({ location: Type.String({ format: 'uri-reference', maxLength: 2048, description }) });
+
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', maxLength: TIMESTAMP_MAX_LENGTH, description });

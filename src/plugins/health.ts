@@ -44,7 +44,7 @@ async function runCheck(check: HealthCheck, timeoutMs: number): Promise<CheckRes
 
 const CheckSchema = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
-  latency_ms: Type.Integer({ minimum: 0 }),
+  latency_ms: Type.Integer({ format: 'int32', minimum: 0, maximum: 600_000 }),
   error: Type.Optional(Type.String({ maxLength: 100 })),
 });
 
@@ -60,7 +60,7 @@ export const healthPlugin = fp(
           tags: ['operations'],
           security: [],
           response: {
-            200: Type.Object({ status: Type.Literal('ok'), uptime_seconds: Type.Number() }, { description: 'Process is alive.' }),
+            200: Type.Object({ status: Type.Literal('ok'), uptime_seconds: Type.Integer({ format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }, { description: 'Process is alive.' }),
             ...publicErrorResponses(),
           },
         },

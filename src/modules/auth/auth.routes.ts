@@ -3,7 +3,7 @@ import formbody from '@fastify/formbody';
 import { Type, type Static } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../lib/errors.js';
-import { errorResponses, publicErrorResponses, IdParam, PageQuery, pageOf, Timestamp } from '../../lib/http-schemas.js';
+import { errorResponses, publicErrorResponses, ActorId, Count, IdParam, PageQuery, pageOf, Timestamp } from '../../lib/http-schemas.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { ROLES } from './roles.js';
@@ -20,11 +20,11 @@ const DisplayName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', 
 
 export const UserSchema = Type.Object(
   {
-    id: Type.String({ description: 'User id.' }),
-    tenant_id: Type.String({ description: 'Organisation the user belongs to.' }),
-    email: Type.String({ description: 'Email address (login name).' }),
-    display_name: Type.String({ description: 'Display name.' }),
-    roles: Type.Array(RoleSchema, { description: 'Roles granted.' }),
+    id: IdParam('User id.'),
+    tenant_id: Type.String({ maxLength: 100, description: 'Organisation the user belongs to.' }),
+    email: Type.String({ maxLength: 254, format: 'email', description: 'Email address (login name).' }),
+    display_name: Type.String({ maxLength: 200, description: 'Display name.' }),
+    roles: Type.Array(RoleSchema, { maxItems: 4, description: 'Roles granted.' }),
     active: Type.Boolean({ description: 'Disabled users cannot sign in.' }),
     locked_until: Type.Union([Timestamp('Locked after repeated failed sign-ins until this time.'), Type.Null()]),
     created_at: Timestamp('Creation time.'),
@@ -47,26 +47,26 @@ const TokenRequest = Type.Object(
 
 const TokenResponse = Type.Object(
   {
-    access_token: Type.String({ description: 'JWT access token.' }),
+    access_token: Type.String({ maxLength: 8192, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', description: 'JWT access token.' }),
     token_type: Type.Literal('bearer'),
-    expires_in: Type.Integer({ description: 'Seconds until the access token expires.' }),
-    refresh_token: Type.String({ description: 'Opaque refresh token; single use, rotates on every refresh.' }),
-    refresh_expires_in: Type.Integer({ description: 'Seconds until the refresh token expires.' }),
+    expires_in: Count('Seconds until the access token expires.', 24 * 3600),
+    refresh_token: Type.String({ maxLength: 512, description: 'Opaque refresh token; single use, rotates on every refresh.' }),
+    refresh_expires_in: Count('Seconds until the refresh token expires.', 90 * 86_400),
   },
   { description: 'Issued tokens.' },
 );
 
 const AuditEventSchema = Type.Object(
   {
-    id: Type.String(),
+    id: IdParam('Event id.'),
     occurred_at: Timestamp('When it happened.'),
-    actor_id: Type.Union([Type.String(), Type.Null()], { description: 'User who acted (null when unknown, e.g. a failed sign-in for an unknown email).' }),
-    action: Type.String({ description: 'What happened, e.g. auth.login, user.update, access.denied.' }),
+    actor_id: Type.Union([ActorId('User who acted.'), Type.Null()], { description: 'User who acted (null when unknown, e.g. a failed sign-in for an unknown email).' }),
+    action: Type.String({ maxLength: 100, description: 'What happened, e.g. auth.login, user.update, access.denied.' }),
     outcome: Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')]),
-    target_type: Type.Union([Type.String(), Type.Null()]),
-    target_id: Type.Union([Type.String(), Type.Null()]),
-    ip: Type.Union([Type.String(), Type.Null()], { description: 'Client address.' }),
-    request_id: Type.Union([Type.String(), Type.Null()]),
+    target_type: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    target_id: Type.Union([Type.String({ maxLength: 300 }), Type.Null()]),
+    ip: Type.Union([Type.String({ maxLength: 45 }), Type.Null()], { description: 'Client address.' }),
+    request_id: Type.Union([Type.String({ maxLength: 128 }), Type.Null()]),
     details: Type.Record(Type.String(), Type.Unknown()),
   },
   { description: 'A security audit event.' },
@@ -258,8 +258,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       action: Type.Optional(Type.String({ maxLength: 100, pattern: '^[a-z_.]+$', description: 'Only this action.' })),
       actor_id: Type.Optional(Type.String({ maxLength: 100, description: 'Only events by this user.' })),
       outcome: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')])),
-      from: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred at or after.' })),
-      to: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred before.' })),
+      from: Type.Optional(Timestamp('Occurred at or after.')),
+      to: Type.Optional(Timestamp('Occurred before.')),
     },
     { additionalProperties: false },
   );

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../lib/errors.js';
-import { errorResponses, pageOf, PageQuery, IdParam, Timestamp } from '../../lib/http-schemas.js';
+import { errorResponses, pageOf, PageQuery, ActorId, Count, IdParam, Timestamp } from '../../lib/http-schemas.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { contentDisposition } from '../../lib/blob-store/content-disposition.js';
@@ -12,21 +12,21 @@ import type { IncomingPart } from './upload.js';
 
 export const DocumentSchema = Type.Object(
   {
-    id: Type.String({ description: 'Document id.' }),
-    loan_booking_id: Type.String({ description: 'The booking it belongs to.' }),
-    file_name: Type.String({ description: 'Sanitised original file name (metadata only).' }),
-    content_type: Type.String({ description: 'Media type decided from the content (magic bytes).' }),
+    id: IdParam('Document id.'),
+    loan_booking_id: IdParam('The booking it belongs to.'),
+    file_name: Type.String({ maxLength: 255, description: 'Sanitised original file name (metadata only).' }),
+    content_type: Type.String({ maxLength: 200, description: 'Media type decided from the content (magic bytes).' }),
     kind: Type.Union(['pdf', 'docx', 'text', 'html', 'png', 'jpeg', 'tiff'].map((k) => Type.Literal(k)), { description: 'File kind.' }),
-    size_bytes: Type.Integer({ minimum: 0, description: 'Size in bytes.' }),
-    sha256: Type.String({ description: 'SHA-256 of the bytes (hex); also the download ETag.' }),
+    size_bytes: Type.Integer({ format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Size in bytes.' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', maxLength: 64, description: 'SHA-256 of the bytes (hex); also the download ETag.' }),
     status: Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s)), { description: 'uploaded, processing, processed or failed.' }),
-    error_code: Type.Union([Type.String(), Type.Null()], { description: 'Why processing failed (e.g. encrypted_pdf).' }),
-    error_message: Type.Union([Type.String(), Type.Null()], { description: 'Human-readable processing error.' }),
-    page_count: Type.Union([Type.Integer(), Type.Null()], { description: 'Pages (known after validation or processing).' }),
-    ocr_pages: Type.Union([Type.Integer(), Type.Null()], { description: 'Pages read by OCR.' }),
+    error_code: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: 'Why processing failed (e.g. encrypted_pdf).' }),
+    error_message: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'Human-readable processing error.' }),
+    page_count: Type.Union([Count('Pages.'), Type.Null()], { description: 'Pages (known after validation or processing).' }),
+    ocr_pages: Type.Union([Count('Pages read by OCR.'), Type.Null()], { description: 'Pages read by OCR.' }),
     document_type: Type.Union([...DOCUMENT_TYPES.map((t) => Type.Literal(t)), Type.Null()], { description: 'Classification.' }),
     document_type_confidence: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'Confidence of the classification.' }),
-    uploaded_by: Type.String({ description: 'User who uploaded it.' }),
+    uploaded_by: ActorId('User who uploaded it.'),
     uploaded_at: Timestamp('Upload time.'),
     processed_at: Type.Union([Timestamp('When processing finished.'), Type.Null()]),
   },
@@ -106,8 +106,8 @@ const DocumentFilterQuery = {
   status: Type.Optional(Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s)), { description: 'Processing status (processed = the legacy "synced documents").' })),
   kind: Type.Optional(Type.Union(['pdf', 'docx', 'text', 'html', 'png', 'jpeg', 'tiff'].map((k) => Type.Literal(k)), { description: 'File kind.' })),
   document_type: Type.Optional(Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t)), { description: 'Classification.' })),
-  uploaded_from: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded at or after.' })),
-  uploaded_to: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded before.' })),
+  uploaded_from: Type.Optional(Timestamp('Uploaded at or after.')),
+  uploaded_to: Type.Optional(Timestamp('Uploaded before.')),
 };
 
 export async function documentRoutes(app: FastifyInstance): Promise<void> {
@@ -294,8 +294,8 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
         params: DocParams,
         querystring: Type.Object(
           {
-            from: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1, description: 'First page.' })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'Pages to return.' })),
+            from: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100_000, default: 1, description: 'First page.' })),
+            limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 50, default: 10, description: 'Pages to return.' })),
           },
           { additionalProperties: false },
         ),
@@ -303,7 +303,11 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
           200: Type.Object(
             {
               items: Type.Array(
-                Type.Object({ page: Type.Integer(), text: Type.String(), method: Type.String({ description: 'text-layer, ocr, docx, html or plain.' }) }),
+                Type.Object({
+                  page: Count('Page number (1-based).'),
+                  text: Type.String({ maxLength: 10_000_000 }),
+                  method: Type.String({ maxLength: 20, description: 'text-layer, ocr, docx, html or plain.' }),
+                }),
                 { maxItems: 50 },
               ),
             },
@@ -361,7 +365,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
         querystring: Type.Object(
           {
             q: Type.String({ minLength: 1, maxLength: 500, description: 'Search words; quotes for phrases, - to exclude.' }),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10, description: 'Passages to return.' })),
+            limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 50, default: 10, description: 'Passages to return.' })),
           },
           { additionalProperties: false },
         ),
@@ -370,14 +374,14 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
             {
               items: Type.Array(
                 Type.Object({
-                  document_id: Type.String(),
-                  document_name: Type.String(),
-                  page: Type.Integer(),
-                  start: Type.Integer({ description: 'Offset of the passage in the page text.' }),
-                  end: Type.Integer(),
-                  text: Type.String({ description: 'The passage, verbatim.' }),
+                  document_id: Type.String({ maxLength: 36, description: 'Document id.' }),
+                  document_name: Type.String({ maxLength: 255 }),
+                  page: Count('Page number (1-based).'),
+                  start: Count('Offset of the passage in the page text.'),
+                  end: Count('Offset just past the passage.'),
+                  text: Type.String({ maxLength: 10_000, description: 'The passage, verbatim.' }),
                   score: Type.Number(),
-                  highlights: Type.Array(Type.Object({ start: Type.Integer(), end: Type.Integer() }), { description: 'Matched terms, as offsets into text.' }),
+                  highlights: Type.Array(Type.Object({ start: Count('Offset.'), end: Count('Offset.') }), { maxItems: 1000, description: 'Matched terms, as offsets into text.' }),
                 }),
                 { maxItems: 50 },
               ),

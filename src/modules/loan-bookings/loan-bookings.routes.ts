@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { incomingParts, clientGone, toDocumentView } from '../documents/documents.routes.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../lib/errors.js';
-import { errorResponses, pageOf } from '../../lib/http-schemas.js';
+import { errorResponses, pageOf, EtagHeader, LocationHeader } from '../../lib/http-schemas.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { versionEtag, requireIfMatch, optionalIfMatch, notModified } from '../../lib/etag.js';
@@ -45,8 +45,6 @@ function legacyFields(fields: Record<string, string>): Static<typeof CreateLoanB
   };
 }
 
-const EtagHeader = { etag: Type.String({ description: 'Version tag; send it back in If-Match to update.' }) };
-
 export async function loanBookingRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { loanBookings } = app.services;
@@ -73,7 +71,7 @@ export async function loanBookingRoutes(app: FastifyInstance): Promise<void> {
         response: {
           201: {
             ...Type.Intersect([BookingRef, Type.Object({ documents: Type.Optional(Type.Array(Type.Ref('Document'), { maxItems: 1000, description: 'Documents stored (multipart flow only).' })) })]),
-            headers: { location: Type.String({ description: 'URL of the new booking.' }), ...EtagHeader },
+            headers: { ...LocationHeader('URL of the new booking.'), ...EtagHeader },
           },
           ...errorResponses(409, 413, 415, 422),
         },

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
+import { ActorId, IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
 import { BOOKING_STATUSES, SYNC_STATES, type LoanBookingRecord } from './loan-bookings.store.js';
 
 export const BookingStatusSchema = Type.Union(
@@ -32,16 +32,16 @@ export const SyncStatusSchema = Type.Object(
 
 export const LoanBookingSchema = Type.Object(
   {
-    id: Type.String({ description: 'Loan booking id (opaque).' }),
-    customer_name: Type.String({ description: 'Customer legal name.' }),
-    product_id: Type.String({ description: 'Product id.' }),
-    external_reference: Type.Union([Type.String(), Type.Null()], { description: 'Reference in another system.' }),
-    notes: Type.Union([Type.String(), Type.Null()], { description: 'Notes.' }),
+    id: IdParam('Loan booking id (opaque).'),
+    customer_name: Type.String({ maxLength: 400, description: 'Customer legal name.' }),
+    product_id: ProductId,
+    external_reference: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: 'Reference in another system.' }),
+    notes: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()], { description: 'Notes.' }),
     status: BookingStatusSchema,
-    version: Type.Integer({ minimum: 1, description: 'Increments on every change; the ETag is derived from it.' }),
-    created_by: Type.String({ description: 'User who created it.' }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'Increments on every change; the ETag is derived from it.' }),
+    created_by: ActorId('User who created it.'),
     created_at: Timestamp('Creation time.'),
-    updated_by: Type.String({ description: 'User who last changed it.' }),
+    updated_by: ActorId('User who last changed it.'),
     updated_at: Timestamp('Last change.'),
     deleted_at: Type.Union([Timestamp('When it was deleted.'), Type.Null()]),
     sync_status: Type.Ref('SyncStatus'),
@@ -82,8 +82,8 @@ export const ListLoanBookingsQuery = Type.Object(
     product_id: Type.Optional(ProductId),
     status: Type.Optional(BookingStatusSchema),
     customer_name_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive prefix of the customer name.' })),
-    created_from: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after.' })),
-    created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Created before.' })),
+    created_from: Type.Optional(Timestamp('Created at or after.')),
+    created_to: Type.Optional(Timestamp('Created before.')),
     created_by: Type.Optional(Type.String({ maxLength: 100, description: 'Created by this user id.' })),
     deleted: Type.Optional(Type.Boolean({ description: 'List deleted bookings instead (needs bookings:read-deleted, admins).' })),
   },

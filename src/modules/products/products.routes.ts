@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses, pageOf, PageQuery, Timestamp } from '../../lib/http-schemas.js';
+import { errorResponses, pageOf, PageQuery, Count, EtagHeader, Timestamp } from '../../lib/http-schemas.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { contentEtag, notModified } from '../../lib/etag.js';
@@ -10,9 +10,9 @@ import { BookingStatusSchema, ProductId, toBookingView } from '../loan-bookings/
 
 export const ProductSchema = Type.Object(
   {
-    id: Type.String({ description: 'Product id (stable, used in bookings).' }),
-    name: Type.String({ description: 'Display name.' }),
-    description: Type.String({ description: 'What the product is.' }),
+    id: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$', description: 'Product id (stable, used in bookings).' }),
+    name: Type.String({ maxLength: 200, description: 'Display name.' }),
+    description: Type.String({ maxLength: 2000, description: 'What the product is.' }),
     active: Type.Boolean({ description: 'Retired products stay readable but new bookings cannot use them.' }),
     created_at: Timestamp('Creation time.'),
     updated_at: Timestamp('Last change.'),
@@ -40,7 +40,7 @@ export async function productRoutes(app: FastifyInstance): Promise<void> {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ items: Type.Array(ProductRef, { maxItems: 1000 }) }, { description: 'The catalogue.', headers: { etag: Type.String() } }),
+          200: Type.Object({ items: Type.Array(ProductRef, { maxItems: 1000 }) }, { description: 'The catalogue.', headers: EtagHeader }),
           304: Type.Null({ description: 'Not modified.' }),
           ...errorResponses(),
         },
@@ -113,7 +113,7 @@ export async function productRoutes(app: FastifyInstance): Promise<void> {
   );
 
   const Breakdown = Type.Object(
-    Object.fromEntries(BOOKING_STATUSES.map((s) => [s, Type.Integer({ minimum: 0 })])),
+    Object.fromEntries(BOOKING_STATUSES.map((s) => [s, Count(`Bookings in status ${s}.`)])),
     { description: 'Number of live bookings of this product in each status (all of them, not one page).' },
   );
 
@@ -127,7 +127,7 @@ export async function productRoutes(app: FastifyInstance): Promise<void> {
         params: ProductParams,
         querystring: Type.Object({ ...PageQuery, status: Type.Optional(BookingStatusSchema) }, { additionalProperties: false }),
         response: {
-          200: Type.Intersect([pageOf(Type.Ref('LoanBooking'), 'A page of bookings.'), Type.Object({ product: ProductRef, status_breakdown: Breakdown, total: Type.Integer({ minimum: 0 }) })], {
+          200: Type.Intersect([pageOf(Type.Ref('LoanBooking'), 'A page of bookings.'), Type.Object({ product: ProductRef, status_breakdown: Breakdown, total: Count('Live bookings of the product.') })], {
             description: 'Bookings of the product.',
           }),
           ...errorResponses(404),
