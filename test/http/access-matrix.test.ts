@@ -39,7 +39,7 @@ const apiOps = ops.filter((o) => o.path.startsWith('/api/v1/'));
 const protectedOps = apiOps.filter((o) => ROUTE_RULES[`${o.method} ${o.template}`] !== 'public');
 
 const ADMIN = await t.tokenFor('admin');
-const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await t.tokenFor(r)] as const))) as Record<Role, { token: string }>;
+const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await t.tokenFor(r)] as const))) as unknown as Record<Role, { token: string }>;
 const noRole = await t.tokenFor([]);
 
 /** Path parameters become fresh random ids: the guard must decide before anything is looked up. */
