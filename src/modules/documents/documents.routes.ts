@@ -62,7 +62,19 @@ export const UploadMultipartSchema = Type.Object(
 
 /** Adapts @fastify/multipart's parts to the service's transport-free parts. */
 export async function* incomingParts(request: FastifyRequest): AsyncGenerator<IncomingPart> {
-  for await (const part of request.parts()) {
+  const parts = request.parts()[Symbol.asyncIterator]();
+  for (;;) {
+    let next;
+    try {
+      next = await parts.next();
+    } catch (err) {
+      // @fastify/multipart's own errors carry an FST_ code the error handler maps (limits, content type);
+      // busboy's parse errors (body cut short, broken boundary) carry none and are the client's fault.
+      if (err instanceof Error && !('code' in err)) throw new AppError('BAD_REQUEST', 'The multipart body is malformed or ended early', { cause: err });
+      throw err;
+    }
+    if (next.done) return;
+    const part = next.value;
     if (part.type === 'file') {
       yield { kind: 'file', fieldName: part.fieldname, fileName: part.filename, mimeType: part.mimetype, stream: part.file };
     } else {
@@ -94,8 +106,17 @@ export function parseRange(header: string | undefined, size: number): { start: n
   }
   const start = Number(m[1]);
   const end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
+  if (end < start && m[2] !== '') return undefined;
+  // Unsatisfiable (RFC 9110 14.1.1): the first byte asked for does not exist.
+  if (start >= size) throw new AppError('RANGE_NOT_SATISFIABLE', 'The range starts past the end of the document', { headers: { 'content-range': `bytes */${size}` } });
   return { start, end };
+}
+
+/** If-None-Match (RFC 9110 13.1.2): `*`, or a list of tags compared weakly (a `W/` prefix does not matter). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 const DocParams = Type.Object({ id: IdParam('Document id.') });
@@ -260,7 +281,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       const tenantId = request.principal!.tenantId;
       const doc = await documents.get(tenantId, request.params.id);
       const etag = `"${doc.sha256}"`;
-      if (request.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send(null);
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).header('etag', etag).send(null);
       const range = parseRange(request.headers.range, doc.sizeBytes);
       const result = await documents.content(tenantId, doc.id, range, { presign: config.blob.kind === 's3' && config.blob.presignedDownloads });
       reply

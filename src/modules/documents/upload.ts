@@ -14,6 +14,7 @@ import {
   detectFileType,
   inspectDocx,
   isAcceptableDeclared,
+  isEncryptedOfficeFile,
   validateDocument,
   type DetectedType,
 } from '../../lib/text-extraction/index.js';
@@ -103,7 +104,13 @@ export interface StagingContext {
  */
 export async function stageFile(part: IncomingFile, ctx: StagingContext, bytesSoFar: number): Promise<StagedFile> {
   const fileName = sanitizeFileName(part.fileName);
-  const { head, body } = await peekHead(part.stream, DETECT_HEAD_BYTES);
+  let peeked;
+  try {
+    peeked = await peekHead(part.stream, DETECT_HEAD_BYTES);
+  } catch (err) {
+    throw asClientFailure(err, part, fileName, ctx.signal);
+  }
+  const { head, body } = peeked;
   if (head.length === 0) {
     body.destroy();
     throw new AppError('UNPROCESSABLE_DOCUMENT', `"${fileName}" is empty`, { details: { reason: 'empty', file_name: fileName } });
@@ -111,6 +118,12 @@ export async function stageFile(part: IncomingFile, ctx: StagingContext, bytesSo
   const detected = detectFileType(head);
   if (!detected) {
     body.destroy();
+    // Office wraps a password-protected .docx in an OLE container: say so rather than "wrong type".
+    if (isEncryptedOfficeFile(head, part.fileName)) {
+      throw new AppError('UNPROCESSABLE_DOCUMENT', `"${fileName}" is password-protected; remove the password and upload it again`, {
+        details: { reason: 'encrypted_docx', file_name: fileName },
+      });
+    }
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `"${fileName}" is not an accepted type (PDF, DOCX, text, HTML, PNG, JPEG, TIFF)`, {
       details: { file_name: fileName, accepted: ['pdf', 'docx', 'text', 'html', 'png', 'jpeg', 'tiff'] },
     });
@@ -145,7 +158,7 @@ export async function stageFile(part: IncomingFile, ctx: StagingContext, bytesSo
         { details: { limit: perRequest ? 'request_bytes' : 'file_bytes', limit_bytes: perRequest ? ctx.limits.maxRequestBytes : perFile, file_name: fileName } },
       );
     }
-    throw err;
+    throw asClientFailure(err, part, fileName, ctx.signal);
   }
 
   try {
@@ -189,6 +202,18 @@ export async function stageFile(part: IncomingFile, ctx: StagingContext, bytesSo
     }
     throw err;
   }
+}
+
+/**
+ * A failure of the client's own stream (body cut short, connection dropped) is the client's error,
+ * not a 500: the blob store hands such errors back untouched so that they can be recognised here.
+ */
+function asClientFailure(err: unknown, part: IncomingFile, fileName: string, signal: AbortSignal): unknown {
+  if (err instanceof AppError) return err;
+  if (part.stream.errored || signal.aborted) {
+    return new AppError('BAD_REQUEST', `The upload of "${fileName}" ended before the file was complete`, { details: { file_name: fileName }, cause: err });
+  }
+  return err;
 }
 
 /** Runs `fn` on a local file holding the blob: in place on disk storage, a temporary copy for S3. */
