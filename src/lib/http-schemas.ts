@@ -8,7 +8,7 @@ export const TIMESTAMP_MAX_LENGTH = 40;
 /** RFC 9457 problem details with the plan's fields; the body of every error response. */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: 'URI reference identifying the problem type.', maxLength: 200 }),
+    type: Type.String({ description: 'URI reference identifying the problem type.', format: 'uri-reference', maxLength: 200 }),
     title: Type.String({ description: 'Short, stable summary of the problem type.', maxLength: 200 }),
     status: Type.Integer({ description: 'HTTP status code.', format: 'int32', minimum: 400, maximum: 599 }),
     detail: Type.String({ description: 'Explanation specific to this occurrence.', maxLength: 2000 }),
@@ -25,7 +25,7 @@ export const ProblemSchema = Type.Object(
       }),
     ),
     timestamp: Type.String({ format: 'date-time', maxLength: TIMESTAMP_MAX_LENGTH, description: 'When the error happened (UTC).' }),
-    request_id: Type.String({ description: 'Correlation id; also in the X-Request-ID header and the logs.', maxLength: 128 }),
+    request_id: Type.String({ description: 'Correlation id; also in the X-Request-ID header and the logs.', pattern: '^[A-Za-z0-9._:-]{1,128}$', maxLength: 128 }),
   },
   { $id: 'Problem', title: 'Problem', description: 'An error (RFC 9457 problem details).' },
 );
@@ -87,7 +87,7 @@ export const pageOf = <T extends TSchema>(item: T, description: string) =>
   Type.Object(
     {
       items: Type.Array(item, { maxItems: 100 }),
-      next_cursor: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()], { description: 'Cursor of the next page, null at the end.' }),
+      next_cursor: Type.Union([Type.String({ maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' }), Type.Null()], { description: 'Cursor of the next page, null at the end.' }),
       has_more: Type.Boolean({ description: 'Whether another page exists.' }),
     },
     { description },

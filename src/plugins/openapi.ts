@@ -81,8 +81,35 @@ export function operationIdFor(method: string, path: string): string {
   return `${method.toLowerCase()}${parts.join('')}`;
 }
 
-/** Adds the shared response headers, operation ids and header components to the generated document. */
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * Declares the width of every integer schema that does not name one: int32 when its own bounds fit
+ * 32 bits, else int64 (a JSON number from this service never exceeds 2^53). Derived from the bounds the
+ * route declares, so a route still has to bound its integers; it only spares each one the repetition.
+ */
+function declareIntegerFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) declareIntegerFormats(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  const type = schema.type;
+  const isInteger = type === 'integer' || (Array.isArray(type) && type.includes('integer'));
+  if (isInteger && schema.format === undefined) {
+    const { minimum, maximum } = schema;
+    const fits32 = typeof minimum === 'number' && typeof maximum === 'number' && minimum >= INT32_MIN && maximum <= INT32_MAX;
+    schema.format = fits32 ? 'int32' : 'int64';
+  }
+  for (const value of Object.values(schema)) declareIntegerFormats(value);
+}
+
+/** Adds the shared response headers, operation ids, integer formats and header components to the generated document. */
 export function hardenDocument<T extends OpenApiDocument>(doc: T): T {
+  declareIntegerFormats(doc.paths);
+  declareIntegerFormats(doc.components);
   const components = (doc.components ??= {});
   components.headers = { ...(components.headers ?? {}), ...SHARED_HEADERS };
   // The API serves the bank's own staff and systems, never the public (OpenAPI's x-internal convention).
