@@ -4,7 +4,15 @@ import { parseDefinitions } from './definitions.js';
 import type { RulesDocument } from './document.js';
 import { evidenceFor, isInSignatures, isInToc } from './document.js';
 import type { PartyFinding, Preamble } from './parties.js';
-import { findPreamble, parseCover, parseLabels, parseParties, parseSignaturePages } from './parties.js';
+import {
+  findAttachedPreamble,
+  findPreamble,
+  parseCover,
+  parseLabels,
+  parseParties,
+  parseSignaturePages,
+  partiesFromDefinitions,
+} from './parties.js';
 
 /** A value one extractor found in one document, with its support. */
 export interface Found<T> {
@@ -54,6 +62,10 @@ export function buildContext(doc: RulesDocument): DocContext {
   if (preamble) parties.push(...parseParties(doc.text, preamble.start, preamble.end, false, 'preamble'));
   parties.push(...parseCover(doc, preamble));
   parties.push(...parseSignaturePages(doc));
+  const attached = findAttachedPreamble(doc);
+  if (attached && attached.start > (preamble?.end ?? 0))
+    parties.push(...parseParties(doc.text, attached.start, attached.end, false, 'attached'));
+  parties.push(...partiesFromDefinitions(definitions, parties));
   if (kind === 'term_sheet' || !preamble)
     parties.push(...parseLabels(doc, doc.bodyStart, Math.min(doc.text.length, doc.annexStart)));
   return { doc, preamble, definitions, parties, kind };

@@ -364,6 +364,21 @@ export function extractRevolving(ctx: DocContext): Found<boolean> | null {
   for (const m of bodyMatches(ctx, termOnly)) {
     if (count === 0) return found(ctx.doc, false, 0.8, m.index, m.index + m[0].length);
   }
+  // Only the contents were read (a cover and its contents, or a body the patterns missed): a
+  // section headed "Revolving Loans" or "Revolving Credit Commitments" says the facility revolves.
+  if (count === 0) {
+    const heading =
+      /^[ \t]*(?:(?:Section\s+)?\d{1,2}\.\d{1,2}\.?[ \t]+)?Revolving\s+(?:Credit\s+)?(?:Loans?|Commitments?|Facility|Advances)\b/gim;
+    for (const p of ctx.doc.pages) {
+      if (!p.isToc) continue;
+      heading.lastIndex = 0;
+      const m = heading.exec(p.text);
+      if (m) {
+        const at = p.offset + m.index + m[0].length - m[0].trimStart().length;
+        return found(ctx.doc, true, 0.7, at, p.offset + m.index + m[0].length);
+      }
+    }
+  }
   return null;
 }
 

@@ -42,7 +42,8 @@ export function parseDefinitions(doc: RulesDocument): Map<string, Definition> {
     const quote = m.index + m[0].search(/["“]/);
     if (isInToc(doc, quote) || isInSignatures(doc, quote)) continue;
     starts.push({
-      term: m[1]!.trim(),
+      // Justified typewriter text pads words with extra spaces: "Applicable  Margin".
+      term: m[1]!.trim().replace(/\s+/g, ' '),
       start: quote,
       bodyStart: m.index + m[0].length,
       inline: !m[0].slice(0, m[0].search(/["“]/)).includes('\n') && m.index > 0,

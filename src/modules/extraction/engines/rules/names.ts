@@ -155,7 +155,7 @@ export function isValidPartyName(name: string): boolean {
 // Roles
 
 const ROLE_QUALIFIER =
-  '(?:co-?)?(?:administrative|collateral|syndication|documentation|paying|sustainability|structuring|joint|sole|lead|senior|managing|global|swing\\s?line|l\\/c|lc|letter\\s+of\\s+credit|issuing|term(?:\\s+loan)?|revolving(?:\\s+credit)?|initial|parent|subsidiary|u\\.?s\\.?|canadian|european|fronting|principal|left|physical|green|co)';
+  '(?:co-?)?(?:administrative|collateral|syndication|documentation|paying|sustainability|structuring|joint|sole|lead|senior|managing|global|swing\\s?line|l\\/c|lc|letter\\s+of\\s+credit|issuing|term(?:\\s+loan)?|revolving(?:\\s+credit)?|initial|parent|subsidiary|u\\.?s\\.?|canadian|european|fronting|principal|left|physical|green|book[\\s-]?running|co)';
 const ROLE_HEAD =
   '(?:agents?|arrangers?|bookrunners?|book\\s?runners?|lenders?|issuers?|issuing\\s+banks?|issuing\\s+lenders?|managers?|co-?managers?|co-?borrowers?|borrowers?|guarantors?|trustees?|coordinators?)';
 const ROLE_ITEM = new RegExp(
@@ -281,7 +281,9 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
     const glue = /^(?:,\s*(?:and\s+|AND\s+)?|\s+(?:and|AND)\s+|\s*&\s+)(?:(?:as|AS)\s+)?/.exec(
       window.slice(itemEnd, itemEnd + 12),
     );
-    if (!glue) break;
+    // A blank line ends a capacity list: on a cover "GOAMERICA, INC.,\n\nas Borrower,\n\nTHE LENDERS
+    // AND L/C ISSUERS PARTY HERETO" the next paragraph names other parties, not more capacities.
+    if (!glue || /\n[ \t]*\n/.test(glue[0])) break;
     pos = itemEnd + glue[0].length;
   }
   return { roles, end: start + end };

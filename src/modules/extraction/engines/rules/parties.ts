@@ -1,9 +1,14 @@
+import type { Definition } from './definitions.js';
 import type { RulesDocument } from './document.js';
 import { pageIndexAt } from './document.js';
 import type { Role } from './names.js';
 import { isValidPartyName, parseRole, parseRoleList, scanNameBackward } from './names.js';
 
-export type PartySource = 'preamble' | 'cover' | 'signature' | 'label';
+/**
+ * `attached`: the preamble of an amended agreement attached to its amendment (a conformed copy),
+ * which introduces the whole syndicate while the amendment itself names only the signatories.
+ */
+export type PartySource = 'preamble' | 'cover' | 'signature' | 'label' | 'attached' | 'definition';
 
 export interface PartyFinding {
   name: string;
@@ -36,14 +41,29 @@ const PREAMBLE_END =
 const PREAMBLE_MAX = 3000;
 
 export function findPreamble(doc: RulesDocument): Preamble | null {
-  const text = doc.text;
   // The preamble is near the front; limiting the search keeps exhibits' forms (which have their own
   // "THIS NOTE ..." openings) from being mistaken for it.
   const limit = Math.min(
     doc.signatureStart,
-    doc.bodyStart + Math.max(60_000, Math.floor((text.length - doc.bodyStart) * 0.3)),
+    doc.bodyStart + Math.max(60_000, Math.floor((doc.text.length - doc.bodyStart) * 0.3)),
   );
-  PREAMBLE_OPENING.lastIndex = doc.bodyStart;
+  return findPreambleIn(doc, doc.bodyStart, limit);
+}
+
+/**
+ * The preamble of the amended agreement attached to an amendment (see `RulesDocument.bodyEnd`):
+ * it opens after the attachment's cover and contents, within a few pages of them.
+ */
+export function findAttachedPreamble(doc: RulesDocument): Preamble | null {
+  if (doc.bodyEnd <= doc.signatureStart || doc.annexStart >= doc.text.length) return null;
+  let from = doc.annexStart;
+  for (const p of doc.pages) if (p.isToc && p.offset >= doc.annexStart) from = p.offset + p.text.length;
+  return findPreambleIn(doc, from, Math.min(doc.text.length, from + 20_000));
+}
+
+function findPreambleIn(doc: RulesDocument, from: number, limit: number): Preamble | null {
+  const text = doc.text;
+  PREAMBLE_OPENING.lastIndex = from;
   for (let m = PREAMBLE_OPENING.exec(text); m && m.index < limit; m = PREAMBLE_OPENING.exec(text)) {
     const start = m.index + (m[0].length - m[0].trimStart().length);
     PARTIES_WORD.lastIndex = start;
@@ -95,8 +115,11 @@ function parseTail(text: string, pos: number, limit: number): Tail {
       continue;
     }
     // "(in such capacity, the "Administrative Agent") and as collateral agent": a second capacity.
+    // A doubled comma (", , as Senior Managing Agents") is a typo that filings do carry.
     const as =
-      /^\s*,?\s*(?:(?:and|AND)\s+)?(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(rest);
+      /^\s*(?:,\s*){0,2}(?:(?:and|AND)\s+)?(?:(?:individually|INDIVIDUALLY)\s+(?:and\s+)?)?(?:as|AS)\s+/.exec(
+        rest,
+      );
     if (as) {
       const list = parseRoleList(text, cur + as[0].length);
       if (list.roles.length === 0) break;
@@ -218,7 +241,8 @@ function addCoParties(
   if (!roles.some((r) => r.plural)) return;
   const shared = roles.map((r) => ({ ...r, plural: false }));
   let cursor: Entity = e;
-  for (let n = 0; n < 6; n++) {
+  // Documentation agents are often listed ten or more at a time.
+  for (let n = 0; n < 16; n++) {
     let end: number;
     let sameLine = true;
     if (cursor.stoppedAt === 'and' || cursor.stoppedAt === 'AND' || cursor.stoppedAt === ',') {
@@ -229,8 +253,24 @@ function addCoParties(
       const lineStart = text.lastIndexOf('\n', cursor.start - 1);
       if (lineStart <= regionStart) return;
       end = lineStart;
+      // Covers converted from HTML put a blank line between every line: "WELLS FARGO SECURITIES,
+      // LLC\n\nand\n\nU.S. BANK NATIONAL ASSOCIATION,\n\nas Joint Lead Arrangers". Blank lines are
+      // crossed only to an "and" line or a name line ending in a comma, which say the list goes on.
+      const skipBlank = (at: number): number => {
+        let e = at;
+        while (e > regionStart && /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', e - 1) + 1, e))) {
+          e = text.lastIndexOf('\n', e - 1);
+        }
+        return e;
+      };
+      const afterBlank = skipBlank(end);
+      if (afterBlank !== end) {
+        const line = text.slice(text.lastIndexOf('\n', afterBlank - 1) + 1, afterBlank);
+        if (!/^\s*(?:and|AND|&)\s*$|,[ \t]*$/.test(line)) return;
+        end = afterBlank;
+      }
       const prevLineStart = text.lastIndexOf('\n', end - 1) + 1;
-      if (/^\s*(?:and|AND|&)\s*$/.test(text.slice(prevLineStart, end))) end = prevLineStart - 1;
+      if (/^\s*(?:and|AND|&)\s*$/.test(text.slice(prevLineStart, end))) end = skipBlank(prevLineStart - 1);
       // "PNC BANK, NATIONAL ASSOCIATION, and" above the last name of a cover list.
       const trailingAnd = /,?[ \t]+(?:and|AND|&)[ \t]*$/.exec(
         text.slice(Math.max(prevLineStart, end - 12), end),
@@ -429,4 +469,67 @@ export function parseLabels(doc: RulesDocument, from: number, to: number): Party
 
 export function pageOf(doc: RulesDocument, offset: number): number {
   return doc.pages[pageIndexAt(doc, offset)]!.page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacities given in definitions
+
+/**
+ * The swing line lender and the letter of credit issuers are often named only in their definitions:
+ * `"Swingline Lender" means, each in its capacity as Swingline Lender hereunder, Churchill or, upon
+ * the resignation of Churchill ...`. Only parties already introduced on the lender side (by full
+ * name or by their quoted short name) are recognised there, so a definition that mentions the
+ * Borrower, or a bank that is no party, gives nothing.
+ */
+const DEFINED_CAPACITIES = [
+  'Swing Line Lender',
+  'Swingline Lender',
+  'L/C Issuer',
+  'LC Issuer',
+  'Issuing Bank',
+  'Issuing Lender',
+  'Letter of Credit Issuer',
+];
+const DEFINITION_HEAD = /^["“][^"“”]{1,60}["”]\s*(?:,\s*)?(?:shall\s+mean|means?|:)\s*/;
+
+export function partiesFromDefinitions(
+  definitions: Map<string, Definition>,
+  known: PartyFinding[],
+): PartyFinding[] {
+  const lenderSide = known.filter(
+    (f) => f.source !== 'definition' && f.roles.length > 0 && f.roles.every((r) => r.kind === 'lender'),
+  );
+  if (lenderSide.length === 0) return [];
+  const out: PartyFinding[] = [];
+  const done = new Set<Definition>();
+  for (const term of DEFINED_CAPACITIES) {
+    const def = definitions.get(term);
+    if (!def || done.has(def)) continue;
+    done.add(def);
+    const role = parseRole(term);
+    if (!role) continue;
+    const lead = DEFINITION_HEAD.exec(def.text);
+    if (!lead) continue;
+    const head = def.text.slice(lead[0].length, lead[0].length + 200);
+    const seen = new Set<string>();
+    for (const f of lenderSide) {
+      if (seen.has(f.name)) continue;
+      const names = [f.name, ...f.aliases.filter((a) => /^[A-Z]/.test(a) && a.length >= 3)];
+      const hit = names.some((n) =>
+        new RegExp(`(?:^|[^\\w])${escapeRegex(n).replace(/\s+/g, '\\s+')}(?![\\w])`).test(head),
+      );
+      if (!hit) continue;
+      seen.add(f.name);
+      out.push({
+        name: f.name,
+        roles: [{ ...role, plural: false }],
+        aliases: [],
+        description: null,
+        source: 'definition',
+        start: def.start,
+        end: Math.min(def.end, def.start + lead[0].length + 200),
+      });
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import type { DocContext, Found } from './context.js';
 import { bodyMatches, found, sentenceAround } from './context.js';
 import { findDefinition } from './definitions.js';
 import { evidenceFor } from './document.js';
+import { facilityTypeOf } from './terms.js';
 import { PERCENT_SOURCE, normalisePercent } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,7 +25,17 @@ const RATE_EQUAL = new RegExp(
 );
 
 export function canonicalOption(raw: string): string {
-  const s = raw.replace(/\s+/g, ' ').trim();
+  let s = raw.replace(/\s+/g, ' ').trim();
+  // Grid headings are often in capitals ("BASE RATE LOANS"): the option keeps its usual spelling.
+  if (!/[a-z]/.test(s))
+    s = s
+      .split(' ')
+      .map((w) =>
+        /^(?:SOFR|LIBOR|LIBO|ABR|EURIBOR|RFR|BSBY|CDOR|SONIA)$/.test(w)
+          ? w
+          : w.charAt(0) + w.slice(1).toLowerCase(),
+      )
+      .join(' ');
   if (/^Adjusted Term SOFR$/i.test(s)) return 'Term SOFR';
   if (/^ABR$/.test(s) || /^Alternate Base Rate$/i.test(s)) return 'Alternate Base Rate';
   if (/^Eurodollar/i.test(s)) return 'Eurodollar Rate';
@@ -149,7 +160,154 @@ function parseGrid(
   return { margins, start: base + rows[0]!.index, end: base + rows[rows.length - 1]!.end, mapped };
 }
 
-export function extractMargins(ctx: DocContext): Found<Margin[]> | null {
+// One cell value at the end of a fixed-width row: "1.25%", "0.375 %", or a bare "4.00" in a grid
+// whose definition speaks of percentages. Bare values need two decimals so that the ratio in the
+// row's test ("3.0 to 1") is never read as a rate.
+const TRAILING_CELL =
+  /(?:[ \t]{2,}|\.{2,}[ \t]*|^[ \t]*)(\d{1,2}(?:\.\d{1,4})?[ \t]?%|\d{1,2}\.\d{2,4})[ \t]*$/;
+const RULE_LINE = /^[ \t]*[-=_]{5,}[ \t-=_]*$/;
+
+interface TableRow {
+  label: string;
+  values: string[];
+  bare: boolean;
+  start: number;
+  end: number;
+}
+
+function trailingCells(line: string): { values: string[]; rest: string; bare: boolean } {
+  const values: string[] = [];
+  let rest = line;
+  let bare = false;
+  for (let i = 0; i < 8; i++) {
+    const m = TRAILING_CELL.exec(rest);
+    if (!m) break;
+    values.unshift(m[1]!.replace(/\s/g, ''));
+    if (!m[1]!.includes('%')) bare = true;
+    rest = rest.slice(0, m.index);
+  }
+  return { values, rest: rest.replace(/\.{2,}\s*$/, ''), bare };
+}
+
+/**
+ * Pricing grids laid out as fixed-width tables (typewriter filings and HTML tables flattened to
+ * text): column headings over one or two lines, rows whose test wraps over several lines with the
+ * rates at the end of the last one, rule lines between rows, and one table per facility within the
+ * same definition ("(a) ... Term Loans ... (b) ... Revolving Loans"). The rates are mapped to the
+ * benchmark columns of the heading by position; a table whose heading names no benchmark, or whose
+ * rows do not all have one rate per benchmark column, is not read.
+ */
+function parseFixedWidthGrids(
+  text: string,
+  base: number,
+  revolving: boolean | null,
+): { margins: Margin[]; start: number; end: number } | null {
+  const lines: { text: string; start: number }[] = [];
+  for (let pos = 0; pos <= text.length;) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl === -1 ? text.length : nl;
+    lines.push({ text: text.slice(pos, end), start: pos });
+    if (nl === -1) break;
+    pos = nl + 1;
+  }
+  const tables: { intro: string; cols: string[]; rows: TableRow[] }[] = [];
+  let proseStart = 0;
+  let i = 0;
+  while (i < lines.length) {
+    // A table is a run of non-blank lines (headings, rows, rule lines) holding at least one row.
+    if (lines[i]!.text.trim() === '') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < lines.length && lines[j]!.text.trim() !== '') j++;
+    const run = lines.slice(i, j);
+    const firstRow = run.findIndex((l) => l.text.length < 400 && trailingCells(l.text).values.length > 0);
+    if (firstRow > 0) {
+      // The heading ends at the last rule line above the first row; lines between that rule and the
+      // row are the first row's wrapped test ("I  Greater than or equal to" over "3.0 to 1  4.00").
+      let headEnd = firstRow;
+      for (let k = firstRow - 1; k >= 0; k--) {
+        if (RULE_LINE.test(run[k]!.text)) {
+          headEnd = k + 1;
+          break;
+        }
+      }
+      const heading = run
+        .slice(0, headEnd)
+        .map((l) => l.text)
+        .join('\n');
+      const cols = columnsOf(heading);
+      const rows: TableRow[] = [];
+      let pending: string[] = [];
+      let pendingStart = -1;
+      for (const l of run.slice(headEnd)) {
+        if (RULE_LINE.test(l.text)) {
+          pending = [];
+          pendingStart = -1;
+          continue;
+        }
+        const cells = l.text.length < 400 ? trailingCells(l.text) : { values: [], rest: l.text, bare: false };
+        if (cells.values.length === 0) {
+          if (pendingStart < 0) pendingStart = l.start;
+          pending.push(l.text.trim());
+          continue;
+        }
+        let label = [...pending, cells.rest.trim()].join(' ').replace(/\s+/g, ' ').trim();
+        // "II  Greater than or equal to 2.00 to 1": a level number in its own column.
+        const level =
+          /^(?:(?:Pricing\s+)?(?:Level|Category|Tier)\s+)?([IVX]{1,4}|\d)(?:[.:]?\s+|[.:]?$)(.*)$/.exec(
+            label,
+          );
+        if (level) label = level[2] ? `Level ${level[1]}: ${level[2]}` : `Level ${level[1]}`;
+        rows.push({
+          label,
+          values: cells.values,
+          bare: cells.bare,
+          start: pendingStart >= 0 ? pendingStart : l.start,
+          end: l.start + l.text.length,
+        });
+        pending = [];
+        pendingStart = -1;
+      }
+      tables.push({ intro: text.slice(proseStart, lines[i]!.start), cols, rows });
+      proseStart = lines[j - 1]!.start + lines[j - 1]!.text.length;
+    }
+    i = j;
+  }
+  const margins: Margin[] = [];
+  let start = -1;
+  let end = -1;
+  const read = tables.filter((t) => {
+    const width = t.cols.length;
+    if (width === 0 || t.rows.length < 2) return false;
+    return t.rows.every((r) => r.values.length >= width && r.label.length > 0);
+  });
+  if (read.length === 0) return null;
+  for (const t of read) {
+    const width = t.cols.length;
+    // A table per facility: the prose before it says which ("with respect to (A) Term Loans ...").
+    const facility = read.length > 1 ? facilityTypeOf(t.intro, revolving) : null;
+    const prefix = facility ? `${facility.replace(/ Facility$/, '')}: ` : '';
+    for (const r of t.rows) {
+      // The rates are the last cells: a test that ends in a number ("less than 3.00") adds one.
+      const cells = r.values.slice(-width);
+      cells.forEach((v, k) => {
+        const col = t.cols[k]!;
+        if (/fee|commitment|unused/i.test(col)) return;
+        const pct = normalisePercent(v.endsWith('%') ? v : `${v}%`);
+        if (pct)
+          margins.push({ rate_option: canonicalOption(col), margin: pct, tier: `${prefix}${r.label}` });
+      });
+      if (start < 0) start = r.start;
+      end = Math.max(end, r.end);
+    }
+  }
+  if (margins.length === 0) return null;
+  return { margins, start: base + start, end: base + end };
+}
+
+export function extractMargins(ctx: DocContext, revolving: boolean | null = null): Found<Margin[]> | null {
   const { doc } = ctx;
   const def = findDefinition(ctx.definitions, ...MARGIN_TERMS);
   if (def) {
@@ -157,6 +315,9 @@ export function extractMargins(ctx: DocContext): Found<Margin[]> | null {
     // A grid is recognised by its rows as much as by its wording: flattened tables often lose the
     // "Pricing Level" heading to a line break.
     const grid = parseGrid(body, def.start);
+    const table = grid?.mapped ? null : parseFixedWidthGrids(body, def.start, revolving);
+    if (table)
+      return { value: table.margins, confidence: 0.75, evidence: evidenceFor(doc, table.start, table.end) };
     if (grid || GRID_MARKERS.test(body)) {
       if (grid && grid.margins.length > 0) {
         return {

@@ -103,7 +103,11 @@ function assembleParties(ctx: DocContext): PartyResults {
     break;
   }
 
-  const guarantorFindings = ctx.parties.filter((f) => f.roles.some((r) => r.kind === 'guarantor'));
+  // The attached amended agreement's preamble may still name the parties as they were before the
+  // amendment (a predecessor borrower): only its lender side is read.
+  const guarantorFindings = ctx.parties.filter(
+    (f) => f.source !== 'attached' && f.roles.some((r) => r.kind === 'guarantor'),
+  );
   const guarantorNames: string[] = [];
   const gSeen = new Set<string>();
   for (const f of guarantorFindings) {
@@ -125,7 +129,10 @@ function assembleParties(ctx: DocContext): PartyResults {
   const pSeen = new Set<string>();
   const display = new Map<string, string>();
   // The preamble's spelling of a name is preferred over a signature page's.
-  for (const f of [...lenderFindings].sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source))) {
+  const displayOrder: PartyFinding['source'][] = [...order, 'attached', 'definition'];
+  for (const f of [...lenderFindings].sort(
+    (a, b) => displayOrder.indexOf(a.source) - displayOrder.indexOf(b.source),
+  )) {
     if (!display.has(normName(f.name))) display.set(normName(f.name), f.name);
   }
   for (const f of lenderFindings) {
@@ -142,7 +149,8 @@ function assembleParties(ctx: DocContext): PartyResults {
     pairs.length > 0
       ? {
           value: pairs,
-          confidence: sources.has('preamble') || sources.has('signature') ? 0.85 : 0.75,
+          confidence:
+            sources.has('preamble') || sources.has('signature') || sources.has('attached') ? 0.85 : 0.75,
           evidence: partyEvidence(ctx, lenderFindings),
         }
       : null;
@@ -227,7 +235,7 @@ function extractDocument(
     facilities.length > 0 ? { value: facilities, confidence: 0.75, evidence: facilityEvidence } : null;
 
   const options = extractBaseRateOptions(ctx);
-  const margins = extractMargins(ctx);
+  const margins = extractMargins(ctx, revolving);
   const floor = extractFloor(ctx);
   const defaultRate = extractDefaultRate(ctx);
   let interest: Found<{
@@ -243,8 +251,13 @@ function extractDocument(
     const parts = [options, margins, floor, defaultRate].filter((p): p is Found<never> => p !== null);
     interest = {
       value: {
-        base_rate_options: options?.value ?? [
-          ...new Set((margins?.value ?? []).map((m) => m.rate_option).filter((o): o is string => o !== null)),
+        // A grid's columns name options too: a benchmark priced in the grid is an option even when
+        // the loans of that type are rarely named in the excerpt read.
+        base_rate_options: [
+          ...new Set([
+            ...(options?.value ?? []),
+            ...(margins?.value ?? []).map((m) => m.rate_option).filter((o): o is string => o !== null),
+          ]),
         ],
         applicable_margins: margins?.value ?? null,
         rate_floor: floor?.value ?? null,

@@ -96,7 +96,8 @@ export function facilityTypeOf(phrase: string, revolving: boolean | null): strin
     return 'Term Loan B';
   if (/\bterm\s+loan|\bterm\s+commitment|\bterm\s+facility/i.test(phrase)) return 'Term Loan';
   if (/\brevolv/i.test(phrase)) return 'Revolving Credit Facility';
-  if (/letters?\s+of\s+credit|\bL\/C\b|\bLC\b/.test(phrase)) return 'Letter of Credit Sublimit';
+  if (/letters?\s+of\s+credit/i.test(phrase) || /\bL\/C\b|\bLC\b/.test(phrase))
+    return 'Letter of Credit Sublimit';
   if (/swing\s?line/i.test(phrase)) return 'Swing Line Sublimit';
   // Plain "Commitments" of an agreement whose loans may be reborrowed is its revolving facility.
   if (/\bcommitments?\b/i.test(phrase) && revolving === true) return 'Revolving Credit Facility';
@@ -158,6 +159,55 @@ function coverAmount(ctx: DocContext): { amount: Money; start: number; end: numb
   return null;
 }
 
+// Recitals that state what the borrower asked for: "WHEREAS, Borrowers have requested that the
+// Lenders extend credit in the form of Term Loans ..., in an aggregate principal amount not in excess
+// of $620,000,000". In a request the cap is the facility's size. A recital about the agreement being
+// refinanced or amended states the old facility, so it is never read.
+const RECITAL_AMOUNT = new RegExp(
+  `\\baggregate\\s+(?:original\\s+)?(?:principal|face)\\s+amount\\s+(?:at\\s+any\\s+(?:one\\s+)?time\\s+outstanding\\s+)?(?:of\\s+)?(?:up\\s+to\\s+|not\\s+(?:in\\s+excess\\s+of|to\\s+exceed|exceeding)\\s+)?(${MONEY_SOURCE})`,
+  'g',
+);
+const RECITAL_REQUEST =
+  /\b(?:request(?:ed|s)?|agreed|agrees|willing)\b[^.;]{0,200}?\b(?:extend|make|provide|issue|lend)\b/i;
+const RECITAL_OLD =
+  /\bExisting\b|\bexisting\s+credit|refinanc|previously|heretofore|\bprior\s+(?:credit|agreement|loan)|outstanding\s+under|amend|\bincrease|incremental/i;
+
+export function recitalFacilities(
+  ctx: DocContext,
+  revolving: boolean | null,
+): { type: string; amount: Money; start: number; end: number }[] {
+  const { doc, preamble } = ctx;
+  if (!preamble || ctx.kind === 'note' || ctx.kind === 'term_sheet') return [];
+  const text = doc.text;
+  const to = Math.min(text.length, doc.bodyEnd, preamble.end + 6000);
+  const region = text.slice(preamble.end, to);
+  // The recitals end where the operative text starts.
+  const stop =
+    /\bNOW,?\s+THEREFORE\b|\n[ \t]*ARTICLE\s+(?:I|1)\b|\n[ \t]*(?:SECTION|Section)\s+1\.0?1\b/.exec(region);
+  const recitals = stop ? region.slice(0, stop.index) : region;
+  const out: { type: string; amount: Money; start: number; end: number }[] = [];
+  const clauseRe = /\bWHEREAS\b/g;
+  const starts: number[] = [];
+  for (let m = clauseRe.exec(recitals); m; m = clauseRe.exec(recitals)) starts.push(m.index);
+  for (let i = 0; i < starts.length; i++) {
+    const clause = recitals.slice(starts[i], starts[i + 1] ?? recitals.length);
+    if (!RECITAL_REQUEST.test(clause) || RECITAL_OLD.test(clause)) continue;
+    RECITAL_AMOUNT.lastIndex = 0;
+    const m = RECITAL_AMOUNT.exec(clause);
+    // One amount per request: a clause with two is a facility and its sublimit or a split, which
+    // the clause's words alone cannot attribute.
+    if (!m || RECITAL_AMOUNT.exec(clause)) continue;
+    const type = facilityTypeOf(clause.slice(0, m.index), revolving);
+    const amount = parseMoney(m[1]!);
+    if (!type || !amount || out.some((o) => o.type === type)) continue;
+    const start = preamble.end + starts[i]!;
+    out.push({ type, amount, start, end: preamble.end + starts[i]! + m.index + m[0].length });
+  }
+  return out;
+}
+
+const isSublimitType = (type: string): boolean => /Sublimit$/.test(type);
+
 export interface CommitmentResult {
   total: Found<Money> | null;
   facilities: { type: string; amount: Money; start: number; end: number; confidence: number }[];
@@ -198,6 +248,12 @@ export function extractCommitments(ctx: DocContext, revolving: boolean | null): 
     }
   }
 
+  if (statements.length === 0) {
+    for (const r of recitalFacilities(ctx, revolving)) {
+      if (!isSublimitType(r.type)) statements.push({ ...r, confidence: 0.8 });
+    }
+  }
+
   if (statements.length === 0 && (ctx.kind === 'note' || ctx.preamble)) {
     // Notes state the principal in their opening; agreements state the facility in the recitals.
     const from = ctx.preamble ? ctx.preamble.start : doc.bodyStart;
@@ -210,6 +266,13 @@ export function extractCommitments(ctx: DocContext, revolving: boolean | null): 
       const sentence = text.slice(s.start, s.end);
       if (COMMITMENT_NOISE.test(sentence.replace(/up\s+to/gi, ''))) continue;
       if (ctx.kind !== 'note' && !/facilit|commitment|term\s+loan|credit|loans?\b/i.test(sentence)) continue;
+      // "the lenders under the Existing Credit Agreement made loans in an aggregate principal amount
+      // of $400,000,000": the facility being refinanced, not this one.
+      if (
+        ctx.kind !== 'note' &&
+        /\bExisting\b|refinanc|previously|heretofore|outstanding\s+under/i.test(sentence)
+      )
+        continue;
       const amount = parseMoney(m[1]!);
       if (!amount) continue;
       statements.push({
@@ -269,7 +332,11 @@ export function extractCommitments(ctx: DocContext, revolving: boolean | null): 
   } else if (facilities.length > 0 && !untyped) {
     let sum: Money | null = facilities[0]!.amount;
     for (const f of facilities.slice(1)) sum = sum ? addMoney(sum, f.amount) : null;
-    if (sum) {
+    if (sum && cover && !moneyEquals(sum, cover.amount)) {
+      // The cover's headline is the agreement's own total; facility statements that do not add up
+      // to it were read from caps or requests, so the cover wins and a reviewer looks.
+      total = found(doc, cover.amount, 0.6, cover.start, cover.end);
+    } else if (sum) {
       const confidence =
         (facilities.length > 1 ? 0.85 : Math.min(...facilities.map((f) => f.confidence))) -
         (ambiguous ? 0.35 : 0);
@@ -313,6 +380,11 @@ export function extractSublimits(
     if (!m) continue;
     const amount = parseMoney(m[0]);
     if (amount) out.push({ type, amount, start: def.start, end: Math.min(def.end, def.start + 400) });
+  }
+  // "WHEREAS, Borrower has requested the Issuers to issue Letters of Credit, in an aggregate face
+  // amount at any time outstanding not in excess of $30,000,000".
+  for (const r of recitalFacilities(ctx, null)) {
+    if (isSublimitType(r.type) && !out.some((o) => o.type === r.type)) out.push(r);
   }
   if (out.length > 0 || ctx.definitions.size > 3) return out;
   // Term sheets: "with a $25,000,000 sublimit for letters of credit and a $15,000,000 sublimit for swingline loans".
