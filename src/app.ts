@@ -58,6 +58,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.server.headersTimeout = config.server.headersTimeoutMs;
+  // The API speaks JSON (and forms, multipart where a route says so). Fastify's default text/plain
+  // parser would turn a mislabelled body into a 422 about its shape instead of a 415.
+  app.removeContentTypeParser('text/plain');
   app.decorate('services', services);
   app.addSchema(ProblemSchema);
   if (ownsServices) app.addHook('onClose', async () => services.close());

@@ -78,6 +78,18 @@ interface AjvLikeError {
 export function toFieldErrors(errors: AjvLikeError[], context: string | undefined): FieldErrors {
   const out: FieldErrors = {};
   const prefix = context === 'body' || !context ? '' : `${context}.`;
+  // A union of literals (TypeBox's enums) fails as one "const" error per branch plus an "anyOf":
+  // gathered, they become the list of allowed values.
+  const allowed = new Map<string, unknown[]>();
+  const keyOf = (field: string) => (field === '(root)' && prefix ? prefix.slice(0, -1) : `${prefix}${field}`);
+  for (const e of errors) {
+    if (e.keyword === 'const' && e.params && 'allowedValue' in e.params) {
+      const key = keyOf(fieldName(e.instancePath ?? ''));
+      const values = allowed.get(key) ?? [];
+      values.push(e.params.allowedValue);
+      allowed.set(key, values);
+    }
+  }
   for (const e of errors) {
     let field = fieldName(e.instancePath ?? '');
     let message = e.message ?? 'is invalid';
@@ -90,7 +102,9 @@ export function toFieldErrors(errors: AjvLikeError[], context: string | undefine
     } else if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) {
       message = `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
     }
-    const key = field === '(root)' && prefix ? prefix.slice(0, -1) : `${prefix}${field}`;
+    const key = keyOf(field);
+    const values = allowed.get(key);
+    if (values && (e.keyword === 'const' || e.keyword === 'anyOf')) message = `must be one of: ${values.join(', ')}`;
     // Ajv reports each branch of a union; one message per field and kind keeps the answer readable.
     const list = (out[key] ??= []);
     if (!list.includes(message)) list.push(message);

@@ -119,6 +119,13 @@ describe('error model', () => {
       payload: 'customer_name,product_id\nAcme,term-loans',
     });
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const text = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/loan-bookings',
+      headers: { authorization: analyst, 'content-type': 'text/plain' },
+      payload: '{"customer_name":"Acme","product_id":"term-loans"}',
+    });
+    expectProblem(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers an invalid body with 422 and field errors naming each field', async () => {
@@ -143,6 +150,10 @@ describe('error model', () => {
     const query = await t.app.inject({ method: 'GET', url: '/api/v1/loan-bookings?limit=1000&status=lost', headers: { authorization: analyst } });
     const body = expectProblem(query, 400, 'BAD_REQUEST');
     expect(Object.keys(body.field_errors!).sort()).toEqual(['querystring.limit', 'querystring.status']);
+    // A union of literals names its values rather than Ajv's "must be equal to constant".
+    expect(body.field_errors!['querystring.status']).toEqual([
+      'must be one of: draft, documents_received, processing, ready_for_review, approved, booked, rejected, cancelled',
+    ]);
   });
 
   it('hides the message, stack and SQL of an internal error and logs it with the same request id', async () => {
