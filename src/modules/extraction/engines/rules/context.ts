@@ -12,6 +12,7 @@ import {
   parseParties,
   parseSignaturePages,
   partiesFromDefinitions,
+  recitalGuarantors,
 } from './parties.js';
 
 /** A value one extractor found in one document, with its support. */
@@ -59,7 +60,10 @@ export function buildContext(doc: RulesDocument): DocContext {
   const definitions = parseDefinitions(doc);
   const kind = documentKind(doc, preamble);
   const parties: PartyFinding[] = [];
-  if (preamble) parties.push(...parseParties(doc.text, preamble.start, preamble.end, false, 'preamble'));
+  if (preamble) {
+    parties.push(...parseParties(doc.text, preamble.start, preamble.end, false, 'preamble'));
+    parties.push(...recitalGuarantors(doc.text, preamble, parties));
+  }
   parties.push(...parseCover(doc, preamble));
   parties.push(...parseSignaturePages(doc));
   const attached = findAttachedPreamble(doc);

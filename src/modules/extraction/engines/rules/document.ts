@@ -124,6 +124,8 @@ function isTocPage(lines: Line[], previousWasToc: boolean, pageIndex: number, pa
   }
   const ratio = entries / nonEmpty.length;
   if (heading) return entries >= 3 || ratio >= 0.3 || (entries + loose) / nonEmpty.length >= 0.5;
+  // Contents whose heading was lost (or never printed): a page made almost only of entries.
+  if (entries >= 8 && ratio >= 0.6) return true;
   return previousWasToc && ratio >= 0.4;
 }
 

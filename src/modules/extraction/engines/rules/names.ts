@@ -279,7 +279,7 @@ export function parseRoleList(text: string, start: number): { roles: Role[]; end
       }
     }
     const glue = /^(?:,\s*(?:and\s+|AND\s+)?|\s+(?:and|AND)\s+|\s*&\s+)(?:(?:as|AS)\s+)?/.exec(
-      window.slice(itemEnd, itemEnd + 12),
+      window.slice(itemEnd, itemEnd + 48),
     );
     // A blank line ends a capacity list: on a cover "GOAMERICA, INC.,\n\nas Borrower,\n\nTHE LENDERS
     // AND L/C ISSUERS PARTY HERETO" the next paragraph names other parties, not more capacities.

@@ -147,6 +147,27 @@ interface Entity {
   stopStart: number;
 }
 
+const DIVISION_OF = /,?\s*\b(?:a|A)\s+(?:division|DIVISION|Division)\s+(?:of|OF)\b/g;
+
+/**
+ * `MERRILL LYNCH CAPITAL, a division of Merrill Lynch Business Financial Services Inc., as
+ * administrative agent`: the party is the division named first; the company after "a division of"
+ * describes it. The returned span keeps the end of the description so the roles after it are read.
+ */
+function divisionParent(text: string, span: Entity, regionStart: number, lineMode: boolean): Entity | null {
+  const from = Math.max(regionStart, span.start - 120);
+  const window = text.slice(from, span.end);
+  let last: RegExpExecArray | null = null;
+  DIVISION_OF.lastIndex = 0;
+  for (let m = DIVISION_OF.exec(window); m; m = DIVISION_OF.exec(window)) last = m;
+  if (!last) return null;
+  let end = from + last.index;
+  while (end > regionStart && /[\s,]/.test(text[end - 1]!)) end--;
+  const parent = scanNameBackward(text, end, lineMode);
+  if (!parent || parent.start < regionStart) return null;
+  return { ...parent, end: span.end };
+}
+
 function sameCapacity(a: string, b: string): boolean {
   const norm = (x: string): string =>
     x
@@ -185,7 +206,8 @@ export function parseParties(
   for (const a of anchors) {
     let end = a;
     while (end > regionStart && /\s/.test(text[end - 1]!)) end--;
-    const span = scanNameBackward(text, end, lineMode);
+    const found = scanNameBackward(text, end, lineMode);
+    const span = found ? (divisionParent(text, found, regionStart, lineMode) ?? found) : null;
     if (!span || span.start < regionStart || seen.has(span.start)) continue;
     // In prose a legal name is not preceded by "the": "for the Secured Parties (in such capacity,
     // the "Collateral Agent")" names a defined group, not a party.
@@ -309,7 +331,9 @@ function shareRolesWithAliases(findings: PartyFinding[], text: string): void {
     if (!/together\s+with|each\s+of|collectively/i.test(parenText)) continue;
     for (const other of findings) {
       if (other === f || other.roles.length > 0) continue;
-      const named = other.aliases.some((a) => new RegExp(`\\b${escapeRegex(a)}\\b`).test(parenText));
+      // Short names are defined in capitals and used in title case: ("COMSYS SERVICES") ... "COMSYS
+      // Services, VTP and COMSYS IT are referred to herein ... collectively as the "BORROWERS"".
+      const named = other.aliases.some((a) => new RegExp(`\\b${escapeRegex(a)}\\b`, 'i').test(parenText));
       if (named) other.roles = [...f.roles];
     }
   }
@@ -530,6 +554,48 @@ export function partiesFromDefinitions(
         end: Math.min(def.end, def.start + lead[0].length + 200),
       });
     }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guarantors named in the recitals
+
+const RECITAL_GUARANTEE =
+  /\bWHEREAS,?\s+(?:the\s+)?([A-Z][\w.&'’ -]{1,60}?),[^;]{0,400}?\b(?:is|are)\s+willing\s+to\s+(?:guarantee|guaranty)\b|\bWHEREAS,?\s+(?:the\s+)?([A-Z][\w.&'’ -]{1,60}?)\s+(?:is|are)\s+willing\s+to\s+(?:guarantee|guaranty)\b|\bWHEREAS,?\s+(?:the\s+)?([A-Z][\w.&'’ -]{1,60}?)\s+(?:has|have)\s+agreed\s+to\s+(?:guarantee|guaranty)\b/g;
+
+/**
+ * Parent companies often guarantee through the recitals only: "WHEREAS, Holdings, as the direct
+ * owner of ..., is willing to guarantee all of the Obligations". The subject must be a party of the
+ * preamble, by its legal name or its quoted short name; "each other Domestic Subsidiary" is nobody.
+ */
+export function recitalGuarantors(text: string, preamble: Preamble, parties: PartyFinding[]): PartyFinding[] {
+  const stop = /\bNOW,?\s+THEREFORE\b|\n[ \t]*ARTICLE\s+(?:I|1)\b/.exec(
+    text.slice(preamble.end, preamble.end + 12_000),
+  );
+  const region = text.slice(preamble.end, preamble.end + (stop ? stop.index : 12_000));
+  const candidates = parties.filter(
+    (f) => f.source === 'preamble' && !f.roles.some((r) => r.kind === 'borrower' || r.kind === 'lender'),
+  );
+  const out: PartyFinding[] = [];
+  RECITAL_GUARANTEE.lastIndex = 0;
+  for (let m = RECITAL_GUARANTEE.exec(region); m; m = RECITAL_GUARANTEE.exec(region)) {
+    const subject = (m[1] ?? m[2] ?? m[3]!).replace(/\s+/g, ' ').trim().toLowerCase();
+    const party = candidates.find(
+      (f) =>
+        f.name.toLowerCase() === subject ||
+        f.aliases.some((a) => a.replace(/\s+/g, ' ').toLowerCase() === subject),
+    );
+    if (!party || out.some((o) => o.name === party.name)) continue;
+    out.push({
+      name: party.name,
+      roles: [{ role: 'Guarantor', kind: 'guarantor', plural: false }],
+      aliases: [],
+      description: null,
+      source: 'preamble',
+      start: preamble.end + m.index,
+      end: preamble.end + m.index + m[0].length,
+    });
   }
   return out;
 }

@@ -138,7 +138,9 @@ function assembleParties(ctx: DocContext): PartyResults {
   for (const f of lenderFindings) {
     for (const r of f.roles) {
       if (r.kind !== 'lender') continue;
-      const key = `${normName(f.name)}|${r.role.toLowerCase().replace(/[^a-z]/g, '')}`;
+      // "as Agent" on a signature page is the administrative agent the preamble named.
+      const roleKey = r.role.toLowerCase().replace(/[^a-z]/g, '');
+      const key = `${normName(f.name)}|${roleKey === 'agent' ? 'administrativeagent' : roleKey}`;
       if (pSeen.has(key)) continue;
       pSeen.add(key);
       pairs.push({ role: r.role, name: display.get(normName(f.name)) ?? f.name });

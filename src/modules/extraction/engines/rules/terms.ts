@@ -413,6 +413,7 @@ const MATURITY_TERMS = [
   'Revolving Credit Termination Date',
   'Termination Date',
   'Commitment Termination Date',
+  'Commitment Expiry Date',
   'Term Loan Maturity Date',
   'Term A Maturity Date',
   'Term Loan A Maturity Date',
