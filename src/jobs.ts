@@ -9,8 +9,6 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-const SWEEP_INTERVAL_MS = 5 * 60_000;
-
 /**
  * Starts consuming every queue in this process: the API process in the embedded default, or a
  * separate worker process (`npm run worker`) so API and workers scale independently.
@@ -61,7 +59,7 @@ export async function startWorkers(services: Services, opts: { sweepIntervalMs?:
     );
   }
   const sweep = createSweeper(deps);
-  const interval = opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
+  const interval = opts.sweepIntervalMs ?? config.worker.sweepIntervalMs;
   const timer = setInterval(() => {
     sweep().catch((err: unknown) => services.log.warn({ err }, 'maintenance sweep failed'));
   }, interval);

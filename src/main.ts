@@ -1,6 +1,7 @@
 import { loadConfigWithSecrets, ConfigError } from './config/index.js';
 import { buildApp } from './app.js';
 import { startServer } from './server.js';
+import { startWorkers } from './jobs.js';
 
 /** Process entry: configuration, app, listen, graceful shutdown. Nothing else lives here. */
 async function main(): Promise<void> {
@@ -14,7 +15,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  await startServer(config, await buildApp(config));
+  const app = await buildApp(config);
+  // The embedded default: this process also works the job queues (WORKER_MODE=off leaves them to `npm run worker`).
+  if (config.worker.mode === 'embedded') await startWorkers(app.services);
+  await startServer(config, app);
 }
 
 main().catch((err: unknown) => {

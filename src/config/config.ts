@@ -73,7 +73,14 @@ export interface Config {
     maxDocxUncompressedBytes: number;
     clamav: { host: string; port: number } | undefined;
   };
-  readonly worker: { mode: 'embedded' | 'off'; concurrency: number };
+  readonly worker: {
+    mode: 'embedded' | 'off';
+    concurrency: number;
+    /** Lease of a worker on a document; past it the document may be taken over. */
+    processingTimeoutSeconds: number;
+    sweepIntervalMs: number;
+    orphanGraceMs: number;
+  };
   readonly extraction: { defaultEngine: 'rules' | 'bedrock'; fallbackToRules: boolean };
   readonly bedrock:
     | {

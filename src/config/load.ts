@@ -110,6 +110,14 @@ function parseTrustProxy(value: string): boolean | number | string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * The DynamoDB document store records an upload in one transaction (all files or none): 100 items,
+ * three per new document plus the booking check and the status counters, so 31 documents at most.
+ * Capping the request here turns a larger upload into the same 413 as any file-count limit, before
+ * any byte is stored.
+ */
+const DYNAMODB_MAX_FILES_PER_UPLOAD = 31;
+
 const WEAK_PASSWORDS = new Set(['admin', 'password', 'changeme', 'change-me', 'admin123', 'password123', 'secret']);
 
 export function isWeakPassword(pw: string): boolean {
@@ -297,13 +305,19 @@ export function buildConfig(raw: RawEnv, preIssues: { variable: string; message:
     },
     uploads: {
       maxFileBytes: env.UPLOAD_MAX_FILE_BYTES!,
-      maxFiles: env.UPLOAD_MAX_FILES!,
+      maxFiles: storeKind === 'dynamodb' ? Math.min(env.UPLOAD_MAX_FILES!, DYNAMODB_MAX_FILES_PER_UPLOAD) : env.UPLOAD_MAX_FILES!,
       maxRequestBytes: env.UPLOAD_MAX_REQUEST_BYTES!,
       maxParseBytes: env.UPLOAD_MAX_PARSE_BYTES!,
       maxDocxUncompressedBytes: env.UPLOAD_MAX_DOCX_UNCOMPRESSED_BYTES!,
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT! } : undefined,
     },
-    worker: { mode: env.WORKER_MODE!, concurrency: env.WORKER_CONCURRENCY! },
+    worker: {
+      mode: env.WORKER_MODE!,
+      concurrency: env.WORKER_CONCURRENCY!,
+      processingTimeoutSeconds: env.DOCUMENT_PROCESSING_TIMEOUT_SECONDS!,
+      sweepIntervalMs: env.MAINTENANCE_SWEEP_INTERVAL_MS!,
+      orphanGraceMs: env.ORPHAN_GRACE_MS!,
+    },
     extraction: { defaultEngine: env.EXTRACTION_ENGINE!, fallbackToRules: env.EXTRACTION_FALLBACK_TO_RULES! },
     bedrock:
       env.BEDROCK_MODEL_ID || env.KB_ID

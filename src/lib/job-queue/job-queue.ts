@@ -28,7 +28,11 @@ export interface QueuePolicy {
 }
 
 export interface SendOptions {
-  /** At most one queued-or-active job per key: a second send with the same key is dropped. */
+  /**
+   * At most one waiting (queued or awaiting retry) job per key: a send while one waits is dropped.
+   * A running job does not count: its worker may have died, and the domain record's lease decides
+   * who works. Best effort under concurrent sends; handlers are idempotent anyway.
+   */
   singletonKey?: string;
   startAfterSeconds?: number;
 }
@@ -43,7 +47,7 @@ export interface JobQueue {
   readonly kind: 'pg-boss' | 'dynamodb';
   /** Prepares storage and queues; needed before send, also in API-only processes. */
   start(): Promise<void>;
-  /** Returns the job id, or null when a singleton job with that key is already queued or active. */
+  /** Returns the job id, or null when a job with that singleton key is already waiting. */
   send(name: JobName, data: Record<string, unknown>, opts?: SendOptions): Promise<string | null>;
   /** Starts consuming a queue in this process (workers only). */
   work<T extends Record<string, unknown>>(name: JobName, handler: JobHandler<T>, opts: { concurrency: number }): Promise<void>;

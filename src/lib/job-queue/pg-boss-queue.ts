@@ -1,12 +1,21 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../../db/database.js';
-import { JOB_NAMES, QUEUE_POLICIES, type JobQueue, type JobName, type QueueStats } from './job-queue.js';
+import { JOB_NAMES, QUEUE_POLICIES, type JobQueue, type JobName, type QueuePolicy, type QueueStats } from './job-queue.js';
 
 /**
  * pg-boss over our own Database: its SQL goes through the same Kysely instance (and, on PGlite,
  * the same connection lock) as the rest of the service, so one embedded database serves both.
  */
-export function createPgBossQueue(database: Database, opts: { schema?: string; pollingIntervalSeconds?: number } = {}): JobQueue {
+export interface PgBossQueueOptions {
+  schema?: string;
+  pollingIntervalSeconds?: number;
+  /** Replaces the policies of some queues (tests use short delays and leases). */
+  policies?: Partial<Record<JobName, QueuePolicy>>;
+  /** How often expired jobs are found and given their next attempt. Default 120. */
+  maintenanceIntervalSeconds?: number;
+}
+
+export function createPgBossQueue(database: Database, opts: PgBossQueueOptions = {}): JobQueue {
   const schema = opts.schema ?? 'pgboss';
   const boss = new PgBoss({
     db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) },
@@ -14,7 +23,7 @@ export function createPgBossQueue(database: Database, opts: { schema?: string; p
     supervise: true,
     schedule: false,
     monitorStateIntervalSeconds: 30,
-    maintenanceIntervalSeconds: 120,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 120,
   });
   // pg-boss reports background errors (maintenance queries while the database is down) as events;
   // without a listener Node would crash the process.
@@ -25,7 +34,7 @@ export function createPgBossQueue(database: Database, opts: { schema?: string; p
   async function doStart(): Promise<void> {
     await boss.start();
     for (const name of JOB_NAMES) {
-      const p = QUEUE_POLICIES[name];
+      const p = opts.policies?.[name] ?? QUEUE_POLICIES[name];
       const existing = await boss.getQueue(name);
       const options = {
         name,
@@ -51,6 +60,15 @@ export function createPgBossQueue(database: Database, opts: { schema?: string; p
       return started;
     },
     async send(name, data, sendOpts = {}) {
+      // pg-boss's singletonKey only deduplicates under the short/singleton/stately policies, not the
+      // standard one these queues use, so a waiting job with the key is looked for here.
+      if (sendOpts.singletonKey) {
+        const waiting = await database.executeSql(
+          `select 1 from ${schema}.job where name = $1 and singleton_key = $2 and state in ('created', 'retry') limit 1`,
+          [name, sendOpts.singletonKey],
+        );
+        if (waiting.rows.length > 0) return null;
+      }
       const id = await boss.send(name, data, {
         ...(sendOpts.singletonKey ? { singletonKey: sendOpts.singletonKey } : {}),
         ...(sendOpts.startAfterSeconds ? { startAfter: sendOpts.startAfterSeconds } : {}),
@@ -58,7 +76,7 @@ export function createPgBossQueue(database: Database, opts: { schema?: string; p
       return id ?? null;
     },
     async work(name, handler, workOpts) {
-      const policy = QUEUE_POLICIES[name];
+      const policy = opts.policies?.[name] ?? QUEUE_POLICIES[name];
       for (let i = 0; i < workOpts.concurrency; i++) {
         await boss.work<Record<string, unknown>>(
           name,

@@ -120,8 +120,12 @@ export interface DocumentStore {
   search(tenantId: string, bookingId: string, query: string, limit: number): Promise<SearchHit[]>;
   /** Counts of a booking's live documents by status. */
   bookingSummary(tenantId: string, bookingId: string): Promise<Record<DocumentStatus, number>>;
-  /** Maintenance, across tenants: documents stuck in `uploaded` since before `olderThan` (their job was lost). */
-  listStuck(olderThan: Date, limit: number): Promise<DocumentRecord[]>;
+  /**
+   * Maintenance, across tenants: documents stuck in `uploaded` since before `uploadedBefore` (their
+   * job was lost), and documents in `processing` whose lease expired by `leaseExpiredBy` (their
+   * worker died).
+   */
+  listStuck(since: { uploadedBefore: Date; leaseExpiredBy: Date }, limit: number): Promise<DocumentRecord[]>;
   /** Maintenance: which of these document ids have a live (not deleted) row. */
   liveDocumentIds(ids: string[]): Promise<Set<string>>;
   /** Metrics: live documents by status across tenants. */

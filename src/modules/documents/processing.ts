@@ -1,3 +1,4 @@
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Histogram, Gauge, type Registry } from 'prom-client';
@@ -6,7 +7,7 @@ import { AppError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { BlobStore } from '../../lib/blob-store/blob-store.js';
 import type { DiskBlobStore } from '../../lib/blob-store/disk-blob-store.js';
-import { JOB_NAMES, QUEUE_POLICIES, type JobHandler, type JobQueue } from '../../lib/job-queue/job-queue.js';
+import { JOB_NAMES, type JobHandler, type JobQueue } from '../../lib/job-queue/job-queue.js';
 import { classifyDocument, extractText, type OcrEngine } from '../../lib/text-extraction/index.js';
 import type { LoanBookingService } from '../loan-bookings/loan-bookings.service.js';
 import type { IdempotencyStore } from '../idempotency/idempotency.store.js';
@@ -65,7 +66,7 @@ export function createProcessingMetrics(registry: Registry) {
  */
 export function createProcessHandler(deps: ProcessingDeps): JobHandler<ProcessJob> {
   const m = createProcessingMetrics(deps.metrics);
-  const leaseMs = QUEUE_POLICIES['document.process'].expireInSeconds * 1000;
+  const leaseMs = deps.config.worker.processingTimeoutSeconds * 1000;
   return async (job) => {
     const { tenantId, documentId } = job.data;
     const claim = await deps.store.claimForProcessing(tenantId, documentId, deps.clock.now(), leaseMs);
@@ -139,26 +140,25 @@ export interface SweepResult {
 }
 
 const STUCK_AFTER_MS = 10 * 60_000;
-// Longer than any upload can take between its blob landing and its row being written.
-const ORPHAN_GRACE_MS = 60 * 60_000;
 const SWEEP_PAGES = 20;
 
 /**
- * Maintenance, bounded per run: re-enqueue documents whose job was lost, delete blobs that no live
- * document points at (an upload killed between blob and row, or a delete killed before the blob
- * went), remove abandoned temp files and expired idempotency keys.
+ * Maintenance, bounded per run: re-enqueue documents whose job was lost or whose worker died (lease
+ * expired), delete blobs that no live document points at (an upload killed between blob and row,
+ * or a delete killed before the blob went), remove abandoned temp files and expired idempotency keys.
  */
 export function createSweeper(deps: ProcessingDeps) {
   let cursor: string | undefined;
   return async function sweep(opts: { stuckAfterMs?: number; orphanGraceMs?: number } = {}): Promise<SweepResult> {
     const now = deps.clock.now();
     const result: SweepResult = { requeued: 0, orphansDeleted: 0, tempFilesDeleted: 0, idempotencyKeysPurged: 0 };
-    const stuck = await deps.store.listStuck(new Date(now.getTime() - (opts.stuckAfterMs ?? STUCK_AFTER_MS)), 100);
+    const stuck = await deps.store.listStuck({ uploadedBefore: new Date(now.getTime() - (opts.stuckAfterMs ?? STUCK_AFTER_MS)), leaseExpiredBy: now }, 100);
     for (const d of stuck) {
-      await deps.queue.send('document.process', { tenantId: d.tenantId, documentId: d.id }, { singletonKey: d.id });
-      result.requeued++;
+      // Dropped (null) when a job for the document is already waiting: nothing was lost.
+      const id = await deps.queue.send('document.process', { tenantId: d.tenantId, documentId: d.id }, { singletonKey: d.id });
+      if (id) result.requeued++;
     }
-    const grace = opts.orphanGraceMs ?? ORPHAN_GRACE_MS;
+    const grace = opts.orphanGraceMs ?? deps.config.worker.orphanGraceMs;
     for (let page = 0; page < SWEEP_PAGES; page++) {
       const listing = await deps.blob.list('tenants/', { limit: 500, ...(cursor ? { cursor } : {}) });
       const byDoc = new Map<string, { key: string; lastModified: Date }[]>();
@@ -182,9 +182,30 @@ export function createSweeper(deps: ProcessingDeps) {
       if (!cursor) break;
     }
     if (deps.blob.kind === 'disk') result.tempFilesDeleted = await (deps.blob as DiskBlobStore).sweepTemp(grace);
+    // Local copies of S3 blobs (validation, extraction) left by a killed process.
+    result.tempFilesDeleted += await sweepLocalCopies(path.join(deps.config.dataDir, 'tmp'), now.getTime() - grace);
     result.idempotencyKeysPurged = await deps.idempotency.purgeExpired(now);
     return result;
   };
+}
+
+async function sweepLocalCopies(dir: string, cutoffMs: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith('.part')) continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile() || info.mtimeMs > cutoffMs) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Queue depth as a gauge, read from the queue at scrape time. */

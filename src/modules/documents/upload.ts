@@ -222,7 +222,11 @@ export async function withLocalCopy<T>(
   key: string,
   fn: (localPath: string) => Promise<T>,
 ): Promise<T> {
-  if (ctx.blob.kind === 'disk') return fn((ctx.blob as DiskBlobStore).localPath(key));
+  if (ctx.blob.kind === 'disk') {
+    // Reading the file in place skips the store's get, so its missing-blob answer is asked for here.
+    if (!(await ctx.blob.head(key))) throw new AppError('BLOB_NOT_FOUND');
+    return fn((ctx.blob as DiskBlobStore).localPath(key));
+  }
   await mkdir(ctx.tempDir, { recursive: true });
   const tmp = path.join(ctx.tempDir, `${newId()}.part`);
   try {

@@ -352,12 +352,16 @@ export function createKyselyDocumentStore(db: Kysely<DB>): DocumentStore {
       return out;
     },
 
-    async listStuck(olderThan, limit) {
+    async listStuck(since, limit) {
       const rows = await db
         .selectFrom('documents')
         .selectAll()
-        .where('status', '=', 'uploaded')
-        .where('uploaded_at', '<', olderThan)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'uploaded'), eb('uploaded_at', '<', since.uploadedBefore)]),
+            eb.and([eb('status', '=', 'processing'), eb('lease_expires_at', '<', since.leaseExpiredBy)]),
+          ]),
+        )
         .where('deleted_at', 'is', null)
         .orderBy('uploaded_at')
         .limit(limit)
