@@ -201,7 +201,13 @@ function parseFixedWidthGrids(
   text: string,
   base: number,
   revolving: boolean | null,
-): { margins: Margin[]; start: number; end: number } | null {
+): {
+  margins: Margin[];
+  start: number;
+  end: number;
+  facilities: (string | null)[];
+  firstTable: number;
+} | null {
   const lines: { text: string; start: number }[] = [];
   for (let pos = 0; pos <= text.length;) {
     const nl = text.indexOf('\n', pos);
@@ -210,8 +216,42 @@ function parseFixedWidthGrids(
     if (nl === -1) break;
     pos = nl + 1;
   }
-  const tables: { intro: string; cols: string[]; rows: TableRow[] }[] = [];
+  const tables: { intro: string; heading: string; cols: string[]; rows: TableRow[] }[] = [];
+  // Rows of one table, from lines after its heading. A row's test may wrap above its rates ("I
+  // Greater than or equal to" over "3.0 to 1  4.00") or below them ("... 5.0  1.25%  2.25%" over
+  // "to 1"); lines left after the last row of a run continue that row.
+  const readRows = (run: { text: string; start: number }[], rows: TableRow[]): void => {
+    let pending: string[] = [];
+    let pendingStart = -1;
+    for (const l of run) {
+      if (RULE_LINE.test(l.text)) {
+        pending = [];
+        pendingStart = -1;
+        continue;
+      }
+      const cells = l.text.length < 400 ? trailingCells(l.text) : { values: [], rest: l.text, bare: false };
+      if (cells.values.length === 0) {
+        if (pendingStart < 0) pendingStart = l.start;
+        pending.push(l.text.trim());
+        continue;
+      }
+      rows.push({
+        label: [...pending, cells.rest.trim()].join(' ').replace(/\s+/g, ' ').trim(),
+        values: cells.values,
+        bare: cells.bare,
+        start: pendingStart >= 0 ? pendingStart : l.start,
+        end: l.start + l.text.length,
+      });
+      pending = [];
+      pendingStart = -1;
+    }
+    const last = rows[rows.length - 1];
+    if (last && pending.length > 0 && pending.every((p) => p.length <= 40)) {
+      last.label = `${last.label} ${pending.join(' ')}`.replace(/\s+/g, ' ').trim();
+    }
+  };
   let proseStart = 0;
+  let previousRunEnd = -10;
   let i = 0;
   while (i < lines.length) {
     // A table is a run of non-blank lines (headings, rows, rule lines) holding at least one row.
@@ -223,9 +263,26 @@ function parseFixedWidthGrids(
     while (j < lines.length && lines[j]!.text.trim() !== '') j++;
     const run = lines.slice(i, j);
     const firstRow = run.findIndex((l) => l.text.length < 400 && trailingCells(l.text).values.length > 0);
-    if (firstRow > 0) {
+    const current = tables[tables.length - 1];
+    // Flattened tables often put a blank line between rows: a run of rows right after a table,
+    // under no heading of its own, continues that table.
+    const continues =
+      current !== undefined &&
+      firstRow >= 0 &&
+      i - previousRunEnd <= 3 &&
+      columnsOf(
+        run
+          .slice(0, firstRow)
+          .map((l) => l.text)
+          .join('\n'),
+      ).length === 0;
+    if (continues) {
+      readRows(run, current.rows);
+      proseStart = lines[j - 1]!.start + lines[j - 1]!.text.length;
+      previousRunEnd = j;
+    } else if (firstRow > 0) {
       // The heading ends at the last rule line above the first row; lines between that rule and the
-      // row are the first row's wrapped test ("I  Greater than or equal to" over "3.0 to 1  4.00").
+      // row are the first row's wrapped test.
       let headEnd = firstRow;
       for (let k = firstRow - 1; k >= 0; k--) {
         if (RULE_LINE.test(run[k]!.text)) {
@@ -237,43 +294,28 @@ function parseFixedWidthGrids(
         .slice(0, headEnd)
         .map((l) => l.text)
         .join('\n');
-      const cols = columnsOf(heading);
       const rows: TableRow[] = [];
-      let pending: string[] = [];
-      let pendingStart = -1;
-      for (const l of run.slice(headEnd)) {
-        if (RULE_LINE.test(l.text)) {
-          pending = [];
-          pendingStart = -1;
-          continue;
-        }
-        const cells = l.text.length < 400 ? trailingCells(l.text) : { values: [], rest: l.text, bare: false };
-        if (cells.values.length === 0) {
-          if (pendingStart < 0) pendingStart = l.start;
-          pending.push(l.text.trim());
-          continue;
-        }
-        let label = [...pending, cells.rest.trim()].join(' ').replace(/\s+/g, ' ').trim();
-        // "II  Greater than or equal to 2.00 to 1": a level number in its own column.
-        const level =
-          /^(?:(?:Pricing\s+)?(?:Level|Category|Tier)\s+)?([IVX]{1,4}|\d)(?:[.:]?\s+|[.:]?$)(.*)$/.exec(
-            label,
-          );
-        if (level) label = level[2] ? `Level ${level[1]}: ${level[2]}` : `Level ${level[1]}`;
-        rows.push({
-          label,
-          values: cells.values,
-          bare: cells.bare,
-          start: pendingStart >= 0 ? pendingStart : l.start,
-          end: l.start + l.text.length,
-        });
-        pending = [];
-        pendingStart = -1;
-      }
-      tables.push({ intro: text.slice(proseStart, lines[i]!.start), cols, rows });
+      readRows(run.slice(headEnd), rows);
+      tables.push({
+        intro: text.slice(proseStart, lines[i]!.start),
+        heading,
+        cols: columnsOf(heading),
+        rows,
+      });
       proseStart = lines[j - 1]!.start + lines[j - 1]!.text.length;
+      previousRunEnd = j;
     }
     i = j;
+  }
+  for (const t of tables) {
+    for (const r of t.rows) {
+      // "II  Greater than or equal to 2.00 to 1": a level number in its own column.
+      const level =
+        /^(?:(?:Pricing\s+)?(?:Level|Category|Tier)\s+)?([IVX]{1,4}|\d)(?:[.:]?\s+|[.:]?$)(.*)$/.exec(
+          r.label,
+        );
+      if (level) r.label = level[2] ? `Level ${level[1]}: ${level[2]}` : `Level ${level[1]}`;
+    }
   }
   const margins: Margin[] = [];
   let start = -1;
@@ -287,7 +329,8 @@ function parseFixedWidthGrids(
   for (const t of read) {
     const width = t.cols.length;
     // A table per facility: the prose before it says which ("with respect to (A) Term Loans ...").
-    const facility = read.length > 1 ? facilityTypeOf(t.intro, revolving) : null;
+    const facility =
+      read.length > 1 ? (facilityTypeOf(t.heading, revolving) ?? facilityTypeOf(t.intro, revolving)) : null;
     const prefix = facility ? `${facility.replace(/ Facility$/, '')}: ` : '';
     for (const r of t.rows) {
       // The rates are the last cells: a test that ends in a number ("less than 3.00") adds one.
@@ -304,7 +347,13 @@ function parseFixedWidthGrids(
     }
   }
   if (margins.length === 0) return null;
-  return { margins, start: base + start, end: base + end };
+  return {
+    margins,
+    start: base + start,
+    end: base + end,
+    facilities: read.map((t) => facilityTypeOf(t.heading, revolving) ?? facilityTypeOf(t.intro, revolving)),
+    firstTable: read[0]!.intro.length,
+  };
 }
 
 export function extractMargins(ctx: DocContext, revolving: boolean | null = null): Found<Margin[]> | null {
@@ -316,8 +365,32 @@ export function extractMargins(ctx: DocContext, revolving: boolean | null = null
     // "Pricing Level" heading to a line break.
     const grid = parseGrid(body, def.start);
     const table = grid?.mapped ? null : parseFixedWidthGrids(body, def.start, revolving);
-    if (table)
-      return { value: table.margins, confidence: 0.75, evidence: evidenceFor(doc, table.start, table.end) };
+    if (table) {
+      // "(a) with respect to Term Loans which are Base Rate Loans, 1.00%; ... (d) with respect to
+      // Revolving Loans, ... set forth below": a flat rate for a facility the grid does not price.
+      // Rates for an initial period of a gridded facility ("during the period ... through the
+      // Trigger Date") are the grid's first level again and are left out.
+      const flat: Margin[] = [];
+      const prose = body.slice(0, table.firstTable);
+      PAIR.lastIndex = 0;
+      for (let m = PAIR.exec(prose); m; m = PAIR.exec(prose)) {
+        const clause = prose.slice(Math.max(0, m.index - 80), m.index);
+        const facility = facilityTypeOf(clause, revolving);
+        const pct = normalisePercent(m[2]!);
+        if (!pct || !facility || table.facilities.includes(facility)) continue;
+        if (/during\s+the\s+period|\buntil\b|\bthrough\s+the\b|prior\s+to/i.test(clause)) continue;
+        flat.push({
+          rate_option: canonicalOption(m[1]!),
+          margin: pct,
+          tier: facility.replace(/ Facility$/, ''),
+        });
+      }
+      return {
+        value: [...flat, ...table.margins],
+        confidence: 0.75,
+        evidence: evidenceFor(doc, table.start, table.end),
+      };
+    }
     if (grid || GRID_MARKERS.test(body)) {
       if (grid && grid.margins.length > 0) {
         return {
@@ -421,7 +494,15 @@ export function extractDefaultRate(ctx: DocContext): Found<string> | null {
   const re =
     /\b(?:default\s+rate|default\s+interest|after\s+(?:the\s+occurrence\s+of\s+an\s+|an\s+)?Event\s+of\s+Default|upon\s+the\s+occurrence\s+(?:and\s+during\s+the\s+continuance\s+)?of\s+an\s+Event\s+of\s+Default)\b/gi;
   for (const m of bodyMatches(ctx, re)) {
-    const s = sentenceAround(ctx.doc.text, m.index, 200, 400);
+    // A default-interest clause names its trigger first and its rate only at the end of a long
+    // sentence ("... for as long as such Event of Default shall be continuing, ... shall bear
+    // interest at a rate that is 2% per annum in excess of ...").
+    let s = sentenceAround(ctx.doc.text, m.index, 200, 900);
+    // A paragraph heading ("(c) Default Interest.") is its own sentence: read the paragraph it heads.
+    if (s.end - m.index < m[0].length + 3) {
+      const para = /\n[ \t]*\n/.exec(ctx.doc.text.slice(m.index, m.index + 1200));
+      s = { start: m.index, end: m.index + (para ? para.index : 1200) };
+    }
     const sentence = ctx.doc.text.slice(s.start, s.end);
     if (!/interest/i.test(sentence)) continue;
     const d = DEFAULT_MARGIN.exec(sentence);
