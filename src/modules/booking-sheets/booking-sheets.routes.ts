@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { notModified, optionalIfMatch, versionEtag } from '../../lib/etag.js';
-import { errorResponses, pageOf } from '../../lib/http-schemas.js';
+import { errorResponses, pageOf, EtagHeader, LocationHeader } from '../../lib/http-schemas.js';
 import { decodeCursor, encodeCursor } from '../../lib/pagination.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { getExtractionSchema } from '../extraction/schemas/index.js';
@@ -26,7 +26,6 @@ import {
 import { sheetToCsv } from './csv.js';
 
 const TAGS = ['booking-sheets'];
-const EtagHeader = { etag: Type.String({ description: 'Version tag; send it back in If-Match.' }) };
 const SheetRef = Type.Ref('BookingSheet');
 const MERGE_PATCH = 'application/merge-patch+json';
 
@@ -63,7 +62,7 @@ export async function bookingSheetRoutes(app: FastifyInstance): Promise<void> {
         body: CreateSheetBody,
         response: {
           200: { ...SheetRef, headers: EtagHeader },
-          201: { ...SheetRef, headers: { location: Type.String({ description: 'URL of the sheet.' }), ...EtagHeader } },
+          201: { ...SheetRef, headers: { ...LocationHeader('URL of the sheet.'), ...EtagHeader } },
           ...errorResponses(404, 409, 412, 415, 422, 428),
         },
       },
@@ -211,7 +210,7 @@ export async function bookingSheetRoutes(app: FastifyInstance): Promise<void> {
             description: 'The sheet as JSON or CSV.',
             content: {
               'application/json': { schema: Type.Ref('BookingSheetExport') },
-              'text/csv': { schema: Type.String({ description: 'CSV (RFC 4180), UTF-8, header row first.' }) },
+              'text/csv': { schema: Type.String({ maxLength: 10_000_000, description: 'CSV (RFC 4180), UTF-8, header row first.' }) },
             },
           },
           ...errorResponses(404),

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
+import { ActorId, Count, IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
 import type { LoanBookingRecord } from '../loan-bookings/loan-bookings.store.js';
 import type { BookingSheetRecord, SheetValidation, SheetVersionRecord } from './booking-sheets.store.js';
 import { SHEET_ACTIONS, SHEET_STATUSES } from './booking-sheets.store.js';
@@ -17,13 +17,13 @@ export const SheetFieldSchema = Type.Object(
     value: Type.Unknown({ description: 'Current value, shaped by the field\'s schema; null when absent.' }),
     source: Source,
     confidence: Nullable(Type.Number({ minimum: 0, maximum: 1 }), 'Engine confidence of an extracted value; null for a manual one.'),
-    evidence: Type.Array(Type.Ref('Evidence'), { description: 'Quotes the extracted value was read from; empty for a manual value.' }),
-    engine: Nullable(Type.String(), 'Engine of an extracted value.'),
+    evidence: Type.Array(Type.Ref('Evidence'), { maxItems: 100, description: 'Quotes the extracted value was read from; empty for a manual value.' }),
+    engine: Nullable(Type.String({ maxLength: 32 }), 'Engine of an extracted value.'),
     needs_review: Type.Boolean({ description: 'The extraction flagged the value for a person (reasons in review_reasons).' }),
-    review_reasons: Type.Array(Type.String(), { description: 'low_confidence, conflict, validation_failed, missing_required, evidence_not_verified...' }),
-    validation_errors: Type.Array(Type.String(), { description: 'Schema violations of the value.' }),
+    review_reasons: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20, description: 'low_confidence, conflict, validation_failed, missing_required, evidence_not_verified...' }),
+    validation_errors: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 200, description: 'Schema violations of the value.' }),
     extracted_value: Type.Unknown({ description: 'What the extraction proposed, kept after a manual edit for comparison.' }),
-    updated_by: Type.String({ description: 'Who set the value (the user who created the sheet for extracted values).' }),
+    updated_by: ActorId('Who set the value (the user who created the sheet for extracted values).'),
     updated_at: Timestamp('When the value was set.'),
   },
   { $id: 'BookingSheetField', description: 'One field of a booking sheet.' },
@@ -31,60 +31,61 @@ export const SheetFieldSchema = Type.Object(
 
 const IssueSchema = Type.Object({
   rule: Type.String({
+    maxLength: 64,
     description:
       'field_schema, required_before_approval, maturity_after_agreement_date, commitment_positive, amount_not_negative, commitment_equals_facilities, currency_valid, margin_in_range, cross_document_consistency.',
   }),
   severity: Type.Union([Type.Literal('error'), Type.Literal('warning')], { description: 'Errors block approval.' }),
-  fields: Type.Array(Type.String(), { description: 'Fields the issue is about.' }),
-  message: Type.String({ description: 'What is wrong.' }),
-  evidence: Type.Array(Type.Ref('Evidence'), { description: 'For a conflict between documents: the evidence of every value found.' }),
+  fields: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 500, description: 'Fields the issue is about.' }),
+  message: Type.String({ maxLength: 2000, description: 'What is wrong.' }),
+  evidence: Type.Array(Type.Ref('Evidence'), { maxItems: 100, description: 'For a conflict between documents: the evidence of every value found.' }),
 });
 
 export const SheetValidationSchema = Type.Object(
   {
     approvable: Type.Boolean({ description: 'No blocking error: the sheet may be approved.' }),
-    error_count: Type.Integer({ minimum: 0 }),
-    warning_count: Type.Integer({ minimum: 0 }),
-    issues: Type.Array(IssueSchema),
+    error_count: Count('Blocking issues.'),
+    warning_count: Count('Non-blocking issues.'),
+    issues: Type.Array(IssueSchema, { maxItems: 1000 }),
   },
   { $id: 'BookingSheetValidation', description: 'Validation rules run on this version.' },
 );
 
 const ValidationSummary = Type.Object(
-  { approvable: Type.Boolean(), error_count: Type.Integer({ minimum: 0 }), warning_count: Type.Integer({ minimum: 0 }) },
+  { approvable: Type.Boolean(), error_count: Count('Blocking issues.'), warning_count: Count('Non-blocking issues.') },
   { description: 'Validation outcome of the version.' },
 );
 
 export const BookingSheetSchema = Type.Object(
   {
-    booking_id: Type.String({ description: 'Loan booking.' }),
-    id: Type.String({ description: 'Sheet id.' }),
-    schema: Type.String({ description: 'Extraction schema the sheet follows.' }),
-    schema_version: Type.String(),
-    source_run_id: Nullable(Type.String(), 'Extraction run the sheet was (last) built from.'),
+    booking_id: IdParam('Loan booking.'),
+    id: IdParam('Sheet id.'),
+    schema: Type.String({ maxLength: 64, description: 'Extraction schema the sheet follows.' }),
+    schema_version: Type.String({ maxLength: 32 }),
+    source_run_id: Nullable(IdParam('Extraction run.'), 'Extraction run the sheet was (last) built from.'),
     status: SheetStatusSchema,
-    version: Type.Integer({ minimum: 1, description: 'Increments on every change; the ETag is derived from it.' }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'Increments on every change; the ETag is derived from it.' }),
     fields: Type.Record(Type.String(), Type.Ref('BookingSheetField'), { description: 'Every field of the schema.' }),
     validation: Type.Ref('BookingSheetValidation'),
-    created_by: Type.String(),
+    created_by: ActorId('Who created the sheet.'),
     created_at: Timestamp('Creation time.'),
-    updated_by: Type.String({ description: 'Who made the latest version (edit or workflow action).' }),
+    updated_by: ActorId('Who made the latest version (edit or workflow action).'),
     updated_at: Timestamp('Time of the latest version.'),
-    last_edited_by: Type.String({ description: 'Who last changed field values: may not approve (maker-checker).' }),
+    last_edited_by: ActorId('Who last changed field values: may not approve (maker-checker).'),
     last_edited_at: Timestamp('When field values last changed.'),
     status_changed_at: Timestamp('When the status last changed.'),
-    submitted_by: Nullable(Type.String(), 'Who submitted it for review.'),
+    submitted_by: Nullable(ActorId('Who submitted it.'), 'Who submitted it for review.'),
     submitted_at: Nullable(Timestamp('Submission time.'), 'Submission time.'),
-    decided_by: Nullable(Type.String(), 'Who approved or rejected it.'),
+    decided_by: Nullable(ActorId('Who decided.'), 'Who approved or rejected it.'),
     decided_at: Nullable(Timestamp('Decision time.'), 'Decision time.'),
-    decision_reason: Nullable(Type.String(), 'Why it was rejected.'),
+    decision_reason: Nullable(Type.String({ maxLength: 2000 }), 'Why it was rejected.'),
   },
   { $id: 'BookingSheet', description: 'The current version of a loan booking\'s booking sheet.' },
 );
 
 export const SheetVersionSchema = Type.Object(
   {
-    version: Type.Integer({ minimum: 1 }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647 }),
     action: Type.Union(
       SHEET_ACTIONS.map((a) => Type.Literal(a)),
       { description: 'What made this version.' },
@@ -92,18 +93,18 @@ export const SheetVersionSchema = Type.Object(
     status: SheetStatusSchema,
     changes: Type.Array(
       Type.Object({
-        field: Type.String(),
+        field: Type.String({ maxLength: 100 }),
         from: Type.Unknown({ description: 'Value before.' }),
         to: Type.Unknown({ description: 'Value after.' }),
         from_source: Nullable(Source, 'Source before (null when the field is new).'),
         to_source: Source,
       }),
-      { description: 'Field-level changes: who changed what from what to what.' },
+      { maxItems: 1000, description: 'Field-level changes: who changed what from what to what.' },
     ),
-    reason: Nullable(Type.String(), 'Change reason, rejection or reopening reason.'),
-    source_run_id: Nullable(Type.String(), 'Run the sheet was built from as of this version.'),
+    reason: Nullable(Type.String({ maxLength: 2000 }), 'Change reason, rejection or reopening reason.'),
+    source_run_id: Nullable(IdParam('Extraction run.'), 'Run the sheet was built from as of this version.'),
     validation: ValidationSummary,
-    actor: Type.String({ description: 'User who made the version.' }),
+    actor: ActorId('User who made the version.'),
     at: Timestamp('When.'),
   },
   { $id: 'BookingSheetVersion', description: 'One immutable version of a booking sheet.' },
@@ -111,16 +112,16 @@ export const SheetVersionSchema = Type.Object(
 
 export const ReviewQueueItemSchema = Type.Object(
   {
-    booking_id: Type.String(),
-    customer_name: Type.String(),
-    product_id: Type.String(),
-    schema: Type.String(),
-    version: Type.Integer({ minimum: 1 }),
-    submitted_by: Nullable(Type.String(), 'Who submitted it.'),
+    booking_id: IdParam('Loan booking.'),
+    customer_name: Type.String({ maxLength: 400 }),
+    product_id: Type.String({ maxLength: 64, description: 'Product id.' }),
+    schema: Type.String({ maxLength: 64 }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647 }),
+    submitted_by: Nullable(ActorId('Who submitted it.'), 'Who submitted it.'),
     submitted_at: Nullable(Timestamp('Submission time.'), 'Submission time.'),
-    last_edited_by: Type.String({ description: 'The maker: may not approve.' }),
+    last_edited_by: ActorId('The maker: may not approve.'),
     waiting_since: Timestamp('When it entered review.'),
-    fields_needing_review: Type.Integer({ minimum: 0 }),
+    fields_needing_review: Count('Fields flagged for review.'),
     validation: ValidationSummary,
     can_approve: Type.Boolean({ description: 'Whether the caller may approve it (permission, and not its last editor).' }),
   },
@@ -184,14 +185,14 @@ export const ReviewQueueQuery = Type.Object({ ...PageQuery }, { additionalProper
 
 export const SheetExportSchema = Type.Object(
   {
-    booking_id: Type.String(),
-    customer_name: Type.String(),
-    product_id: Type.String(),
-    schema: Type.String(),
-    schema_version: Type.String(),
-    sheet_version: Type.Integer({ minimum: 1 }),
+    booking_id: IdParam('Loan booking.'),
+    customer_name: Type.String({ maxLength: 400 }),
+    product_id: Type.String({ maxLength: 64, description: 'Product id.' }),
+    schema: Type.String({ maxLength: 64 }),
+    schema_version: Type.String({ maxLength: 32 }),
+    sheet_version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647 }),
     status: SheetStatusSchema,
-    approved_by: Nullable(Type.String(), 'Approver, when approved.'),
+    approved_by: Nullable(ActorId('Approver.'), 'Approver, when approved.'),
     approved_at: Nullable(Timestamp('Approval time.'), 'Approval time.'),
     exported_at: Timestamp('Export time.'),
     values: Type.Record(Type.String(), Type.Unknown(), { description: 'Field values by name.' }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses, pageOf } from '../../lib/http-schemas.js';
+import { errorResponses, pageOf, LocationHeader } from '../../lib/http-schemas.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { requestMeta } from '../../lib/request-meta.js';
 import { BookingIdParams } from '../loan-bookings/loan-bookings.schemas.js';
@@ -62,7 +62,7 @@ export async function extractionRoutes(app: FastifyInstance): Promise<void> {
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'Makes the request safe to retry.' })) }),
         body: StartRunBody,
         response: {
-          202: { ...Type.Ref('ExtractionRun'), headers: { location: Type.String({ description: 'URL of the run.' }) } },
+          202: { ...Type.Ref('ExtractionRun'), headers: LocationHeader('URL of the run.') },
           ...errorResponses(404, 409, 413, 415, 422),
         },
       },

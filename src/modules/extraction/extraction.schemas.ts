@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
+import { ActorId, Count, IdParam, PageQuery, Timestamp } from '../../lib/http-schemas.js';
 import type { FieldResult } from './engine.js';
 import { ENGINE_NAMES } from './engine-provider.js';
 import type { ExtractionRunRecord } from './extraction.store.js';
@@ -11,11 +11,11 @@ const Nullable = <T extends TSchema>(schema: T, description: string) => Type.Uni
 
 export const EvidenceSchema = Type.Object(
   {
-    document_id: Type.String({ description: 'Document the quote is from.' }),
-    page: Type.Integer({ minimum: 0, description: 'Page of that document (1-based).' }),
-    quote: Type.String({ description: 'The text as it stands on the page: `page_text.slice(start, end)`.' }),
-    start: Type.Integer({ minimum: 0, description: 'Offset of the quote in the page text (characters).' }),
-    end: Type.Integer({ minimum: 0, description: 'End offset (exclusive).' }),
+    document_id: Type.String({ maxLength: 36, description: 'Document the quote is from.' }),
+    page: Count('Page of that document (1-based).'),
+    quote: Type.String({ maxLength: 100_000, description: 'The text as it stands on the page: `page_text.slice(start, end)`.' }),
+    start: Count('Offset of the quote in the page text (characters).'),
+    end: Count('End offset (exclusive).'),
   },
   { $id: 'Evidence', description: 'Where a value was read: a verbatim quote with its location, checked against the page text.' },
 );
@@ -24,62 +24,63 @@ export const FieldResultSchema = Type.Object(
   {
     value: Type.Unknown({ description: 'The value, shaped by the field\'s schema; null when the documents do not state it.' }),
     confidence: Type.Number({ minimum: 0, maximum: 1, description: 'How sure the engine is (0..1), for a value or for its absence.' }),
-    evidence: Type.Array(Type.Ref('Evidence'), { description: 'Quotes supporting the value; several documents when they agree or disagree.' }),
-    engine: Type.String({ description: 'Engine that produced the value: rules or bedrock.' }),
+    evidence: Type.Array(Type.Ref('Evidence'), { maxItems: 100, description: 'Quotes supporting the value; several documents when they agree or disagree.' }),
+    engine: Type.String({ maxLength: 32, description: 'Engine that produced the value: rules or bedrock.' }),
     needs_review: Type.Boolean({ description: 'True when a person should look: low confidence, conflict, invalid or unverified value, missing required field.' }),
-    review_reasons: Type.Array(Type.String(), {
+    review_reasons: Type.Array(Type.String({ maxLength: 64 }), {
+      maxItems: 20,
       description: 'Why: low_confidence, conflict, validation_failed, missing_required, evidence_not_verified, malformed_output.',
     }),
-    validation_errors: Type.Array(Type.String(), { description: 'Schema violations of the value as extracted.' }),
+    validation_errors: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 200, description: 'Schema violations of the value as extracted.' }),
   },
   { $id: 'ExtractionFieldResult', description: 'One field of an extraction run.' },
 );
 
 const UsageSchema = Type.Object(
   {
-    input_tokens: Type.Integer({ minimum: 0, description: 'Model input tokens.' }),
-    output_tokens: Type.Integer({ minimum: 0, description: 'Model output tokens.' }),
+    input_tokens: Count('Model input tokens.'),
+    output_tokens: Count('Model output tokens.'),
   },
   { description: 'Model token usage (0 for the rules engine).' },
 );
 
 const TimingsSchema = Type.Object(
   {
-    queued_ms: Type.Integer({ minimum: 0, description: 'From creation to a worker taking the run.' }),
-    load_ms: Type.Integer({ minimum: 0, description: 'Loading the page texts.' }),
-    extract_ms: Type.Integer({ minimum: 0, description: 'Inside the engine.' }),
-    total_ms: Type.Integer({ minimum: 0, description: 'From the worker taking the run to its result.' }),
+    queued_ms: Count('From creation to a worker taking the run.'),
+    load_ms: Count('Loading the page texts.'),
+    extract_ms: Count('Inside the engine.'),
+    total_ms: Count('From the worker taking the run to its result.'),
   },
   { description: 'Where the time went.' },
 );
 
 const runProperties = {
-  id: Type.String({ description: 'Run id.' }),
-  booking_id: Type.String({ description: 'Loan booking the run read.' }),
-  schema: Type.String({ description: 'Extraction schema name.' }),
-  schema_version: Type.String({ description: 'Version of that schema.' }),
-  engine: Type.String({ description: 'Engine asked for.' }),
-  engine_used: Nullable(Type.String(), 'Engine whose results these are (rules when bedrock failed and fallback is on); null until finished.'),
-  document_ids: Nullable(Type.Array(Type.String()), 'Documents the run is limited to; null for all processed documents of the booking.'),
+  id: IdParam('Run id.'),
+  booking_id: IdParam('Loan booking the run read.'),
+  schema: Type.String({ maxLength: 64, description: 'Extraction schema name.' }),
+  schema_version: Type.String({ maxLength: 32, description: 'Version of that schema.' }),
+  engine: Type.String({ maxLength: 32, description: 'Engine asked for.' }),
+  engine_used: Nullable(Type.String({ maxLength: 32 }), 'Engine whose results these are (rules when bedrock failed and fallback is on); null until finished.'),
+  document_ids: Nullable(Type.Array(IdParam('Document id.'), { maxItems: 100 }), 'Documents the run is limited to; null for all processed documents of the booking.'),
   status: Type.Union(
     RUN_STATUSES.map((s) => Type.Literal(s)),
     { description: 'queued, running, succeeded or failed. A finished run never changes.' },
   ),
-  attempts: Type.Integer({ minimum: 0, description: 'Times a worker took the run (retries after transient failures).' }),
-  needs_review_count: Nullable(Type.Integer({ minimum: 0 }), 'Fields flagged for review; null until succeeded.'),
-  warnings: Type.Array(Type.String(), { description: 'What the engine wants a reviewer to know about the run as a whole.' }),
+  attempts: Count('Times a worker took the run (retries after transient failures).'),
+  needs_review_count: Nullable(Count('Fields flagged for review.'), 'Fields flagged for review; null until succeeded.'),
+  warnings: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 1000, description: 'What the engine wants a reviewer to know about the run as a whole.' }),
   usage: Nullable(UsageSchema, 'Token usage; null until finished.'),
   timings: Nullable(TimingsSchema, 'Phase timings; null until finished.'),
-  document_count: Nullable(Type.Integer({ minimum: 0 }), 'Documents read.'),
-  page_count: Nullable(Type.Integer({ minimum: 0 }), 'Pages read.'),
+  document_count: Nullable(Count('Documents read.'), 'Documents read.'),
+  page_count: Nullable(Count('Pages read.'), 'Pages read.'),
   error: Nullable(
     Type.Object({
-      code: Type.String({ description: 'Catalogue code or NO_DOCUMENT_TEXT, EXTRACTION_TIMEOUT, EXTRACTION_FAILED.' }),
-      message: Type.String({ description: 'What went wrong.' }),
+      code: Type.String({ maxLength: 100, description: 'Catalogue code or NO_DOCUMENT_TEXT, EXTRACTION_TIMEOUT, EXTRACTION_FAILED.' }),
+      message: Type.String({ maxLength: 2000, description: 'What went wrong.' }),
     }),
     'Why the run failed; null otherwise.',
   ),
-  created_by: Type.String({ description: 'User who started the run.' }),
+  created_by: ActorId('User who started the run.'),
   created_at: Timestamp('When the run was queued.'),
   started_at: Nullable(Timestamp('When a worker last took the run.'), 'When a worker last took the run.'),
   finished_at: Nullable(Timestamp('When the run finished.'), 'When the run finished.'),
@@ -99,17 +100,17 @@ export const ExtractionRunSchema = Type.Object(
 );
 
 const SchemaFieldSchema = Type.Object({
-  name: Type.String({ description: 'Field name.' }),
-  description: Type.String({ description: 'What the field holds.' }),
+  name: Type.String({ maxLength: 64, description: 'Field name.' }),
+  description: Type.String({ maxLength: 2000, description: 'What the field holds.' }),
   required: Type.Boolean({ description: 'Must hold a value before a sheet of this schema is approved.' }),
 });
 
 const schemaProperties = {
-  name: Type.String({ description: 'Schema name.' }),
-  version: Type.String({ description: 'Schema version (semver).' }),
-  title: Type.String({ description: 'Human-readable title.' }),
-  description: Type.String({ description: 'What the schema captures.' }),
-  fields: Type.Array(SchemaFieldSchema, { description: 'Fields in order.' }),
+  name: Type.String({ maxLength: 64, description: 'Schema name.' }),
+  version: Type.String({ maxLength: 32, description: 'Schema version (semver).' }),
+  title: Type.String({ maxLength: 200, description: 'Human-readable title.' }),
+  description: Type.String({ maxLength: 4000, description: 'What the schema captures.' }),
+  fields: Type.Array(SchemaFieldSchema, { maxItems: 500, description: 'Fields in order.' }),
 };
 
 export const ExtractionSchemaSummarySchema = Type.Object(schemaProperties, { $id: 'ExtractionSchemaSummary', description: 'An extraction schema.' });
