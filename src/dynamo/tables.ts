@@ -60,7 +60,11 @@ import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/cli
  *   product           pk PRODUCTS#<tenant>         sk <id>
  *   idempotency key   pk IDEMPOTENCY#<tenant>#<principal>#<key>  sk IDEMPOTENCY
  *                                                   gsi1 IDEMPOTENCY_EXPIRY#<shard> / <expiresAt ISO>
- *   (jobs)            pk JOB#<tenant>#<id> ...
+ *   job               pk JOB#<id>                  sk JOB           gsi1 JOBS_DUE#<queue>#<shard> / <dueAt ISO>#<id>
+ *                                                                  (while ready or active; see dynamo-queue.ts)
+ *   waiting singleton pk JOB_SINGLETON#<queue>#<key>  sk JOB_SINGLETON  -> jobId
+ *   job counters      pk JOB_COUNTS                sk <queue>#<queued|active>#<shard>
+ *                                                  sk <queue>#failed#<day>#<shard>
  */
 export interface TableNames {
   loanBookings: string;
@@ -117,6 +121,11 @@ export const part = (value: string): string => value.replace(/%/g, '%25').replac
 export const COUNTER_SHARDS = 4;
 /** Shards of the idempotency expiry index, so that one index partition is not every request's write. */
 export const EXPIRY_SHARDS = 8;
+/**
+ * Shards of each queue's due-jobs index partition. Every worker polls all of them, so the number is
+ * part of the storage format: changing it strands the jobs of the shards no longer polled.
+ */
+export const JOB_SHARDS = 4;
 
 export const keys = {
   booking: (tenantId: string, id: string) => ({ pk: `BOOKING#${part(tenantId)}#${part(id)}`, sk: 'BOOKING' }),
@@ -170,6 +179,18 @@ export const keys = {
     sk: 'IDEMPOTENCY',
   }),
   idempotencyExpiry: (shard: number) => `IDEMPOTENCY_EXPIRY#${shard}`,
+
+  job: (id: string) => ({ pk: `JOB#${part(id)}`, sk: 'JOB' }),
+  jobsDue: (queue: string, shard: number) => `JOBS_DUE#${part(queue)}#${shard}`,
+  jobDuePosition: (dueAt: Date, id: string) => `${dueAt.toISOString()}#${part(id)}`,
+  jobSingleton: (queue: string, key: string) => ({
+    pk: `JOB_SINGLETON#${part(queue)}#${part(key)}`,
+    sk: 'JOB_SINGLETON',
+  }),
+  jobCounts: () => 'JOB_COUNTS',
+  jobCounter: (queue: string, state: 'queued' | 'active', shard: number) =>
+    `${part(queue)}#${state}#${shard}`,
+  jobFailedCounter: (queue: string, day: string, shard: number) => `${part(queue)}#failed#${day}#${shard}`,
 
   sheet: (tenantId: string, bookingId: string) => ({
     pk: `SHEET#${part(tenantId)}#${part(bookingId)}`,
