@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Config } from './config/config.js';
+import type { Config, StoreConfig } from './config/config.js';
+import type { DynamoRecordStores } from './dynamo/dynamo-stores.js';
 import { createDatabase, type Database } from './db/database.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { loggerOptions } from './lib/logger.js';
@@ -111,6 +112,31 @@ function createBedrock(config: Config): Services['bedrock'] {
   return { clients, knowledgeBase };
 }
 
+/**
+ * The job queue of a DynamoDB deployment, in the platform table. It shares the record store's
+ * client (loaded only when chosen, like the store); a replaced record store gets a client of its own.
+ */
+async function createDynamoJobQueue(
+  store: Extract<StoreConfig, { kind: 'dynamodb' }>,
+  stores: RecordStores,
+  log: Logger,
+  closers: (() => Promise<void>)[],
+): Promise<JobQueue> {
+  const [{ createDynamoQueue }, { createDynamoClient }] = await Promise.all([
+    import('./lib/job-queue/dynamo-queue.js'),
+    import('./dynamo/dynamo-stores.js'),
+  ]);
+  let client = stores.kind === 'dynamodb' && 'client' in stores ? (stores as DynamoRecordStores).client : undefined;
+  if (!client) {
+    const own = createDynamoClient(store);
+    closers.push(async () => own.destroy());
+    client = own;
+  }
+  return createDynamoQueue(client, store.tables.platform, {
+    onError: (err) => log.warn({ err }, 'job queue background operation failed'),
+  });
+}
+
 export function createRedis(url: string): Redis {
   // Fail fast when Redis is down: callers degrade (rate limits open, caches miss) instead of queueing.
   const redis = new Redis(url, {
@@ -165,8 +191,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     if (!overrides.blob) closers.push(() => blob.close());
     let queue = overrides.queue;
     if (!queue) {
-      if (!database) throw new Error('the DynamoDB job queue is not available yet');
-      queue = createPgBossQueue(database);
+      if (database) queue = createPgBossQueue(database);
+      else if (config.store.kind === 'dynamodb') queue = await createDynamoJobQueue(config.store, stores, log, closers);
+      else throw new Error('the SQL record store needs a database for its job queue');
     }
     const q = queue;
     await q.start();
