@@ -98,7 +98,7 @@ describe('create', () => {
       const res = await create({ customer_name: name, product_id: 'term-loans' });
       expect(res.statusCode, name).toBe(422);
       expect(res.json().error_code).toBe('VALIDATION_FAILED');
-      expect(res.json().field_errors.customer_name.join(' '), name).toMatch(message);
+      expect(res.json<{ field_errors: Record<string, string[]> }>().field_errors.customer_name!.join(' '), name).toMatch(message);
     }
   });
 
