@@ -3,7 +3,7 @@ import { ERROR_CATALOGUE } from './errors.js';
 import { ID_PATTERN } from './ids.js';
 
 /** Longest RFC 3339 date-time accepted or produced (with fractional seconds and an offset); bounds query strings too. */
-export const TIMESTAMP_MAX_LENGTH = 40;
+const TIMESTAMP_MAX_LENGTH = 40;
 
 /** RFC 9457 problem details with the plan's fields; the body of every error response. */
 export const ProblemSchema = Type.Object(
