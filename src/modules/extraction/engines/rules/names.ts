@@ -146,6 +146,14 @@ export function isValidPartyName(name: string): boolean {
   if (!/[A-Za-z]{2}/.test(name)) return false;
   if (GENERIC_NAME.test(name) || NAME_REJECT.test(name)) return false;
   if (ROLE_ONLY.test(name)) return false;
+  // Capitalised descriptions on covers: "EACH, A DEBTOR AND DEBTOR IN POSSESSION".
+  // ("A DIVISION OF ..." stays: the party scan unwraps it to the division's own name.)
+  if (
+    (/^(?:a|an|each|all|any|certain|other|such|said)\b(?![.&])/i.test(name) &&
+      !/^an?\s+division\s+of\b/i.test(name)) ||
+    /\bin\s+possession\b/i.test(name)
+  )
+    return false;
   // A lone capitalised word such as "Holdings" or "Company" is a defined term, not a legal name.
   if (!/\s/.test(name) && !/^[A-Z0-9&.-]{3,}$/.test(name)) return false;
   return true;

@@ -434,7 +434,9 @@ export function parseSignaturePages(doc: RulesDocument): PartyFinding[] {
 // Cover page and term-sheet labels
 
 export function parseCover(doc: RulesDocument, preamble: Preamble | null): PartyFinding[] {
-  const firstToc = doc.pages.findIndex((p) => p.isToc);
+  let firstToc = doc.pages.findIndex((p) => p.isToc);
+  // No contents: the cover is the page (or two) before the page where the preamble opens.
+  if (firstToc < 0 && preamble) firstToc = pageIndexAt(doc, preamble.start);
   if (firstToc <= 0) return [];
   // The cover is the page right before the contents: in an amendment that attaches the amended
   // agreement, the pages before it are the amendment's prose and signatures, read elsewhere.

@@ -589,6 +589,36 @@ export function extractFees(ctx: DocContext): Found<Fee[]> | null {
       break;
     }
   }
+  // A flat fee rate given by its own definition: `"Applicable Unused Commitment Fee Rate" means
+  // 0.375% per annum.` Only a definition that is nothing but the rate counts; a grid or a formula
+  // is left to the fee clause that uses it.
+  for (const def of ctx.definitions.values()) {
+    const kind =
+      /\b(Unused|Commitment|Facility|Letter\s+of\s+Credit|L\/C|Fronting)\b[\w\s]{0,30}\bFee\s+(?:Rate|Percentage)$/i.exec(
+        def.term,
+      );
+    if (!kind) continue;
+    const m = new RegExp(
+      `^["“][^"”]+["”]\\s*(?:shall\\s+)?means?\\s+(${PERCENT_SOURCE})(\\s+per\\s+annum)?\\s*[.;]?\\s*$`,
+      'i',
+    ).exec(def.text);
+    // "Unused Commitment Fee" is an unused fee before it is a commitment fee.
+    const type = [...FEE_KINDS]
+      .sort((a, b) => Number(b.type === 'Unused Fee') - Number(a.type === 'Unused Fee'))
+      .find((k) => {
+        k.re.lastIndex = 0;
+        return k.re.test(
+          `${def.term.replace(/\s+(?:Rate|Percentage)$/i, '').replace(/^Applicable\s+/i, '')}`,
+        );
+      })?.type;
+    if (!m || !type || fees.some((f) => f.fee_type === type)) continue;
+    fees.push({
+      fee_type: type,
+      fee_rate_or_amount: `${normalisePercent(m[1]!)}${m[2] ? ' per annum' : ''}`,
+      payment_frequency: null,
+    });
+    evidence.push(...evidenceFor(doc, def.start, def.end));
+  }
   if (fees.length === 0) return null;
   return { value: fees, confidence: 0.75, evidence };
 }

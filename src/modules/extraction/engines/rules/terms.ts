@@ -136,14 +136,20 @@ const TERM_SHEET_AMOUNT = new RegExp(
 // "$750,000,000 REVOLVING CREDIT FACILITY". Only the cover (or the attached amended agreement's
 // cover) is read: amounts elsewhere on a line of their own are signature-page or schedule noise.
 const COVER_AMOUNT = new RegExp(
-  `(?:^|\\n)[ \\t]*(${MONEY_SOURCE})[ \\t]*(?:(?:SENIOR\\s+)?(?:SECURED\\s+)?(?:REVOLVING\\s+)?(?:CREDIT|TERM\\s+LOAN|LOAN)\\s+FACILIT(?:Y|IES)[ \\t]*)?(?=\\n)(?:\\s*\\n){1,3}[ \\t]*(?:[A-Z0-9][A-Z0-9 ,.&-]{0,60}\\s)?(?:CREDIT|LOAN|FACILITY|TERM\\s+LOAN)\\s+AGREEMENT\\b`,
+  `(?:^|\\n)[ \\t]*(${MONEY_SOURCE})[ \\t]*(?:(?:SENIOR\\s+)?(?:SECURED\\s+)?(?:REVOLVING\\s+)?(?:CREDIT|TERM\\s+LOAN|LOAN)\\s+FACILIT(?:Y|IES)[ \\t]*)?(?=\\n)(?:[ \\t]*\\n){1,6}(?:[ \\t]*[A-Z0-9][A-Z0-9 ,.&'-]{0,60}\\n){0,2}[ \\t]*(?:[A-Z0-9][A-Z0-9 ,.&-]{0,60}\\s)?(?:CREDIT|LOAN|FACILITY|TERM\\s+LOAN)\\s+AGREEMENT\\b`,
   'g',
 );
 
 function coverAmount(ctx: DocContext): { amount: Money; start: number; end: number } | null {
   const { doc } = ctx;
   const firstToc = doc.pages.find((p) => p.isToc);
-  const regions: [number, number][] = [[0, firstToc ? firstToc.offset : Math.min(doc.text.length, 3000)]];
+  // Without contents the cover is what comes before the preamble.
+  const coverEnd = firstToc
+    ? firstToc.offset
+    : ctx.preamble
+      ? ctx.preamble.start
+      : Math.min(doc.text.length, 3000);
+  const regions: [number, number][] = [[0, Math.min(coverEnd, 6000)]];
   if (doc.bodyEnd > doc.signatureStart && doc.annexStart < doc.text.length)
     regions.push([doc.annexStart, Math.min(doc.text.length, doc.annexStart + 3000)]);
   for (const [from, to] of regions) {
