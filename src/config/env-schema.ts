@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 
 /**
  * Every environment variable the service reads, in one schema. Descriptions and defaults here also
- * produce the README's configuration table (`npm run config:doc`), so this is the single source.
+ * produce the README's configuration table (`npm run docs:readme`), so this is the single source.
  * Values arrive as strings and are converted by TypeBox; profile-dependent defaults (HOST, LOG_PRETTY)
  * are applied afterwards in `load.ts`.
  */
