@@ -13,7 +13,7 @@ export interface Workers {
  * Starts consuming every queue in this process: the API process in the embedded default, or a
  * separate worker process (`npm run worker`) so API and workers scale independently.
  */
-export async function startWorkers(services: Services, opts: { sweepIntervalMs?: number } = {}): Promise<Workers> {
+export async function startWorkers(services: Services, opts: { sweepIntervalMs?: number; kbPollSeconds?: number } = {}): Promise<Workers> {
   const { config, queue } = services;
   const deps: ProcessingDeps = {
     config,
@@ -54,6 +54,7 @@ export async function startWorkers(services: Services, opts: { sweepIntervalMs?:
         bookings: services.loanBookings,
         queue,
         log: services.log,
+        ...(opts.kbPollSeconds ? { pollSeconds: opts.kbPollSeconds } : {}),
       }),
       { concurrency: 1 },
     );

@@ -54,8 +54,11 @@ export function createKbSyncHandler(deps: {
   bookings: LoanBookingService;
   queue: JobQueue;
   log: FastifyBaseLogger;
+  /** Seconds between two polls of a running ingestion job (default 15). */
+  pollSeconds?: number;
 }): JobHandler<SyncJob> {
   const { kb, blob, store, bookings, queue } = deps;
+  const pollSeconds = deps.pollSeconds ?? POLL_SECONDS;
   return async (job) => {
     const { tenantId, bookingId } = job.data;
     if (job.data.phase === 'poll' && job.data.ingestionJobId) {
@@ -73,7 +76,7 @@ export function createKbSyncHandler(deps: {
         await bookings.setSync(tenantId, bookingId, 'failed', info.jobId, 'Ingestion did not finish in time');
         return;
       }
-      await queue.send('document.kb-sync', { ...job.data, polls }, { startAfterSeconds: POLL_SECONDS });
+      await queue.send('document.kb-sync', { ...job.data, polls }, { startAfterSeconds: pollSeconds });
       return;
     }
 
@@ -91,7 +94,7 @@ export function createKbSyncHandler(deps: {
       }
       const started = await kb.startIngestion({ clientToken: `${bookingId}-${job.id}`.slice(0, 256), description: 'loan booking documents', signal: job.signal });
       await bookings.setSync(tenantId, bookingId, 'pending', started.jobId, null);
-      await queue.send('document.kb-sync', { tenantId, bookingId, phase: 'poll', ingestionJobId: started.jobId, polls: 0 }, { startAfterSeconds: POLL_SECONDS });
+      await queue.send('document.kb-sync', { tenantId, bookingId, phase: 'poll', ingestionJobId: started.jobId, polls: 0 }, { startAfterSeconds: pollSeconds });
       return;
     }
     const statuses = await kb.ingestDocuments(
