@@ -88,6 +88,10 @@ const PAIR = new RegExp(
   `${OPTION_SOURCE}\\s+(?:Rate\\s+)?(?:Loans?|Borrowings?|Advances?)?[^%;.]{0,60}?(${PERCENT_SOURCE})`,
   'g',
 );
+const RATE_FOR = new RegExp(
+  `(${PERCENT_SOURCE})(?:\\s+per\\s+annum)?\\s+(?:for|with\\s+respect\\s+to)\\s+(?:the\\s+|all\\s+)?${OPTION_SOURCE}\\s+(?:Rate\\s+)?(?:Loans?|Borrowings?|Advances?|Loan\\s+Advances?)\\b`,
+  'g',
+);
 const PLUS_MARGIN = new RegExp(
   `${OPTION_SOURCE}\\s+(?:plus|\\+)\\s+(?:a\\s+margin\\s+of\\s+)?(${PERCENT_SOURCE})`,
   'g',
@@ -402,8 +406,19 @@ export function extractMargins(ctx: DocContext, revolving: boolean | null = null
       return null;
     }
     const margins: Margin[] = [];
+    // "4.50% per annum for LIBOR Loan Advances and 3.25% per annum for Base Rate Advances": the rate
+    // comes first. Otherwise the option comes first, and the words between them belong to one
+    // clause: a gap with "and" or a clause letter reaches into the next option's rate.
+    RATE_FOR.lastIndex = 0;
+    for (let m = RATE_FOR.exec(body); m; m = RATE_FOR.exec(body)) {
+      const pct = normalisePercent(m[1]!);
+      if (pct) margins.push({ rate_option: canonicalOption(m[2]!), margin: pct, tier: null });
+    }
     PAIR.lastIndex = 0;
-    for (let m = PAIR.exec(body); m; m = PAIR.exec(body)) {
+    for (let m = margins.length > 0 ? null : PAIR.exec(body); m; m = PAIR.exec(body)) {
+      const gap = m[0].slice(m[1]!.length, m[0].length - m[2]!.length);
+      if (/\band\b|\(\w{1,3}\)/.test(gap.replace(/^\s+(?:Rate\s+)?(?:Loans?|Borrowings?|Advances?)/, '')))
+        continue;
       const pct = normalisePercent(m[2]!);
       if (pct) margins.push({ rate_option: canonicalOption(m[1]!), margin: pct, tier: null });
     }

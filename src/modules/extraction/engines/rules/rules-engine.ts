@@ -21,6 +21,7 @@ import {
   extractRevolving,
 } from './covenants.js';
 import { buildDocument, evidenceFor } from './document.js';
+import { isValidPartyName } from './names.js';
 import type { PartyFinding } from './parties.js';
 import type { Fee, Margin } from './pricing.js';
 import {
@@ -105,6 +106,36 @@ function assembleParties(ctx: DocContext): PartyResults {
 
   // The attached amended agreement's preamble may still name the parties as they were before the
   // amendment (a predecessor borrower): only its lender side is read.
+  // A preamble that lists its parties without roles ("among CASTLE DENTAL CENTERS, INC., THE OTHER
+  // CREDIT PARTIES SIGNATORY HERETO, ...") leaves the borrower to its definition: `"Borrower"
+  // means Castle Dental Centers, Inc., a Delaware corporation`, taken only when the preamble names it.
+  if (!borrowers && ctx.preamble) {
+    const def = ctx.definitions.get('Borrower');
+    const m = def
+      ? /^["“]Borrower["”]\s+(?:shall\s+)?means\s+([A-Z][^,;()]{2,80}(?:,\s*(?:Inc|Corp|Ltd|L\.?P|LLC|L\.L\.C|N\.A)\.?)?)(?=,|\.|\s*\()/.exec(
+          def.text,
+        )
+      : null;
+    const name = m?.[1]?.trim();
+    const preambleText = ctx.doc.text
+      .slice(ctx.preamble.start, ctx.preamble.end)
+      .replace(/\s+/g, ' ')
+      .toLowerCase();
+    if (
+      def &&
+      name &&
+      isValidPartyName(name) &&
+      /\s/.test(name) &&
+      preambleText.includes(name.toLowerCase())
+    ) {
+      borrowers = {
+        value: [name],
+        confidence: 0.75,
+        evidence: evidenceFor(ctx.doc, def.start, Math.min(def.end, def.start + 200)),
+      };
+    }
+  }
+
   const guarantorFindings = ctx.parties.filter(
     (f) => f.source !== 'attached' && f.roles.some((r) => r.kind === 'guarantor'),
   );
