@@ -29,7 +29,23 @@ export function createPgBossQueue(database: Database, opts: PgBossQueueOptions =
   // without a listener Node would crash the process.
   boss.on('error', () => undefined);
   const controllers = new Set<AbortController>();
+  const loops: Promise<void>[] = [];
+  let stopping = false;
+  const sleepers = new Set<() => void>();
   let started: Promise<void> | undefined;
+
+  /** Waits for the next poll, or less when the queue is stopping. */
+  function idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
 
   async function doStart(): Promise<void> {
     await boss.start();
@@ -77,30 +93,44 @@ export function createPgBossQueue(database: Database, opts: PgBossQueueOptions =
     },
     async work(name, handler, workOpts) {
       const policy = opts.policies?.[name] ?? QUEUE_POLICIES[name];
-      for (let i = 0; i < workOpts.concurrency; i++) {
-        await boss.work<Record<string, unknown>>(
-          name,
-          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 },
-          async (jobs) => {
-            for (const job of jobs) {
-              const controller = new AbortController();
-              controllers.add(controller);
-              try {
-                await handler({
-                  id: job.id,
-                  name,
-                  data: job.data as never,
-                  retryCount: job.retryCount,
-                  isFinalAttempt: job.retryCount >= policy.retryLimit,
-                  signal: controller.signal,
-                });
-              } finally {
-                controllers.delete(controller);
-              }
-            }
-          },
-        );
-      }
+      const pollMs = (opts.pollingIntervalSeconds ?? 2) * 1000;
+      // Our own fetch/complete loop rather than boss.work: pg-boss 10 records a completion without
+      // awaiting it, so a database failure at that moment became an unhandled rejection. Here every
+      // call is awaited, and a failed completion only means the job is delivered again (handlers are
+      // idempotent).
+      const loop = async (): Promise<void> => {
+        while (!stopping) {
+          let job: PgBoss.JobWithMetadata<Record<string, unknown>> | undefined;
+          try {
+            [job] = await boss.fetch<Record<string, unknown>>(name, { batchSize: 1, includeMetadata: true });
+          } catch {
+            job = undefined;
+          }
+          if (!job) {
+            await idle(pollMs);
+            continue;
+          }
+          const controller = new AbortController();
+          controllers.add(controller);
+          try {
+            await handler({
+              id: job.id,
+              name,
+              data: job.data as never,
+              retryCount: job.retryCount,
+              isFinalAttempt: job.retryCount >= policy.retryLimit,
+              signal: controller.signal,
+            });
+            await boss.complete(name, job.id).catch(() => undefined);
+          } catch (err) {
+            const message = err instanceof Error ? err.message : 'failed';
+            await boss.fail(name, job.id, { message: message.slice(0, 500) }).catch(() => undefined);
+          } finally {
+            controllers.delete(controller);
+          }
+        }
+      };
+      for (let i = 0; i < workOpts.concurrency; i++) loops.push(loop());
     },
     async stats() {
       const out = {} as Record<JobName, QueueStats>;
@@ -123,8 +153,20 @@ export function createPgBossQueue(database: Database, opts: PgBossQueueOptions =
     },
     async stop({ graceful, timeoutMs }) {
       if (!started) return;
+      stopping = true;
+      for (const wakeUp of [...sleepers]) wakeUp();
       if (!graceful) for (const c of controllers) c.abort();
-      await boss.stop({ graceful, timeout: timeoutMs, close: false, wait: true }).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          // Past the deadline running handlers are told to give up; their jobs are delivered again later.
+          for (const c of controllers) c.abort();
+          resolve();
+        }, timeoutMs);
+      });
+      await Promise.race([Promise.allSettled(loops), deadline]);
+      clearTimeout(timer);
+      await boss.stop({ graceful: false, close: false, wait: true }).catch(() => undefined);
     },
   };
 }
