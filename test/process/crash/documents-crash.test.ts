@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { adminToken, killAllServerProcesses, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { filePartHead, multipart, newBoundary } from '../../helpers/multipart.js';
+import { makeScannedPdf } from '../../helpers/fixtures.js';
+
+/**
+ * Crash drills on the real process with the embedded PGlite and disk storage: kill -9 in the middle
+ * of a streamed upload and in the middle of processing, restart on the same DATA_DIR, and check that
+ * nothing half-written is visible, the sweep removes what the dead process left, acknowledged
+ * documents survive and are processed once, and a dead worker's document is taken over.
+ */
+
+const workDir = mkdtempSync(path.join(tmpdir(), 'cls-crash-'));
+const dataDir = path.join(workDir, 'data');
+const blobRoot = path.join(dataDir, 'blobs');
+const TENANT = 'default';
+
+afterAll(() => {
+  killAllServerProcesses();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function api<T>(server: ServerProcess, token: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${server.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
+}
+
+interface Doc {
+  id: string;
+  status: string;
+  page_count: number | null;
+  ocr_pages: number | null;
+}
+
+async function uploadFiles(server: ServerProcess, token: string, booking: string, files: { name: string; type: string; data: Buffer }[]): Promise<Doc[]> {
+  const mp = multipart(files);
+  const res = await fetch(`${server.url}/api/v1/loan-bookings/${booking}/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...mp.headers }, body: mp.payload });
+  const body = (await res.json()) as { items: Doc[] };
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body.items;
+}
+
+/** Every file under `dir` (recursively), dot-files (the disk store's sidecars) left out. */
+async function files(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await files(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+const tempFiles = async () => (await readdir(path.join(blobRoot, '.tmp')).catch(() => [] as string[])).sort();
+const bookingBlobs = async (booking: string) => (await files(path.join(blobRoot, 'tenants', TENANT, 'loan-bookings', booking))).map((f) => path.relative(blobRoot, f)).sort();
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function metric(text: string, re: RegExp): number {
+  const m = re.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+describe('kill -9 drills (real process, PGlite, disk)', () => {
+  let booking: string;
+  let acked: Doc;
+  let restarted: ServerProcess;
+  let token: string;
+
+  it('mid-upload: after a restart nothing half-written is visible, the sweep removes the orphan blob and the temp file, the acknowledged document is processed once', async () => {
+    // The first life: an API without workers, so the acknowledged upload is still waiting when it dies.
+    const first = await startServerProcess({ dataDir, cwd: workDir, env: { WORKER_MODE: 'off' } });
+    token = await adminToken(first.url);
+    const created = await api<{ id: string }>(first, token, 'POST', '/api/v1/loan-bookings', { customer_name: 'Crash Test Corp', product_id: 'term-loans' });
+    expect(created.status).toBe(201);
+    booking = created.json.id;
+    [acked] = (await uploadFiles(first, token, booking, [
+      { name: 'term-sheet.txt', type: 'text/plain', data: Buffer.from('TERM SHEET\n\nSummary of indicative terms for the Crash Test Corp facility.') },
+    ])) as [Doc];
+    expect(acked.status).toBe('uploaded');
+
+    // A large upload, streamed: a small first file (stored as a blob) and a big second one that never ends.
+    const boundary = newBoundary();
+    const req = httpRequest(`${first.url}/api/v1/loan-bookings/${booking}/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+    });
+    req.on('error', () => undefined);
+    req.write(Buffer.concat([filePartHead(boundary, { name: 'first.txt', type: 'text/plain' }), Buffer.from('A first file, complete, stored before the crash.\n'), Buffer.from('\r\n')]));
+    req.write(filePartHead(boundary, { name: 'huge.txt', type: 'text/plain' }));
+    const line = Buffer.from('Streamed text of a very large upload that the server will not live to finish.\n'.repeat(800));
+    let streaming = true;
+    const pump = (async () => {
+      while (streaming && !req.destroyed) {
+        if (!req.write(line)) await new Promise((r) => req.once('drain', r).once('close', r));
+      }
+    })();
+    // Wait until the first file is a blob and the second is several MiB into a temp file.
+    await until('the first blob and a growing temp file', async () => {
+      const blobs = await bookingBlobs(booking);
+      const temps = await tempFiles();
+      if (blobs.length < 2 || temps.length === 0) return undefined;
+      const sizes = await Promise.all(temps.map((f) => stat(path.join(blobRoot, '.tmp', f)).then((s) => s.size).catch(() => 0)));
+      return Math.max(...sizes) > 4 * 1024 * 1024 ? true : undefined;
+    }, 60_000, 50);
+    await first.kill9();
+    streaming = false;
+    req.destroy();
+    await pump;
+
+    // What the dead process left: the acknowledged blob, the first file's blob (no row) and the partial temp file.
+    const leftBlobs = await bookingBlobs(booking);
+    expect(leftBlobs).toHaveLength(2);
+    expect(leftBlobs).toContain(`tenants/${TENANT}/loan-bookings/${booking}/documents/${acked.id}/original`);
+    expect((await tempFiles()).length).toBeGreaterThan(0);
+
+    // The second life: same DATA_DIR, workers on, a fast sweep with a short grace period.
+    restarted = await startServerProcess({
+      dataDir,
+      cwd: workDir,
+      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '5' },
+    });
+    token = await adminToken(restarted.url);
+    // The embedded database came back with everything committed before the kill, and nothing else.
+    const listed = await api<{ items: Doc[] }>(restarted, token, 'GET', `/api/v1/loan-bookings/${booking}/documents`);
+    expect(listed.status).toBe(200);
+    expect(listed.json.items.map((d) => d.id)).toEqual([acked.id]);
+    const all = await api<{ items: Doc[] }>(restarted, token, 'GET', '/api/v1/documents?limit=100');
+    expect(all.json.items.map((d) => d.id)).toEqual([acked.id]);
+
+    const processed = await until('the acknowledged document to be processed', async () => {
+      const d = await api<Doc>(restarted, token, 'GET', `/api/v1/documents/${acked.id}`);
+      return d.json.status === 'processed' || d.json.status === 'failed' ? d.json : undefined;
+    }, 60_000, 200);
+    expect(processed).toMatchObject({ status: 'processed', page_count: 1 });
+
+    await until('the sweep to remove the orphan blob and the temp file', async () =>
+      (await bookingBlobs(booking)).length === 1 && (await tempFiles()).length === 0 ? true : undefined, 30_000, 200);
+    expect(await bookingBlobs(booking)).toEqual([`tenants/${TENANT}/loan-bookings/${booking}/documents/${acked.id}/original`]);
+    expect(await tempFiles()).toEqual([]);
+
+    // Processed exactly once: one successful run, one set of pages, however many sweeps went by.
+    await new Promise((r) => setTimeout(r, 1000));
+    const metrics = await (await fetch(`${restarted.url}/metrics`)).text();
+    expect(metric(metrics, /^document_processing_duration_seconds_count\{outcome="processed"\} (\d+)/m)).toBe(1);
+    expect(metric(metrics, /^document_processing_duration_seconds_count\{outcome="superseded"\} (\d+)/m)).toBe(0);
+    const pages = await api<{ items: { page: number; text: string }[] }>(restarted, token, 'GET', `/api/v1/documents/${acked.id}/pages`);
+    expect(pages.json.items.map((p) => p.page)).toEqual([1]);
+    expect(pages.json.items[0]!.text).toContain('TERM SHEET');
+  }, 300_000);
+
+  it('mid-processing: after a restart the document is taken over once the dead worker\'s lease expires, and ends processed', async () => {
+    expect(restarted, 'runs after the mid-upload drill').toBeDefined();
+    // Enough OCR pages that the kill lands while the worker is busy with them.
+    const scanned = await makeScannedPdf(['SECURITY AGREEMENT page one', 'Grant of security interest page two', 'Collateral description page three']);
+    const [doc] = await uploadFiles(restarted, token, booking, [{ name: 'scan.pdf', type: 'application/pdf', data: scanned }]);
+    await until('the worker to start on the document', async () => {
+      const d = await api<Doc>(restarted, token, 'GET', `/api/v1/documents/${doc!.id}`);
+      if (d.json.status === 'processed' || d.json.status === 'failed') throw new Error(`processing finished before the kill (${d.json.status})`);
+      return d.json.status === 'processing' ? true : undefined;
+    }, 60_000, 25);
+    await restarted.kill9();
+
+    const third = await startServerProcess({
+      dataDir,
+      cwd: workDir,
+      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '5' },
+    });
+    try {
+      token = await adminToken(third.url);
+      const done = await until('the document to be taken over and processed', async () => {
+        const d = await api<Doc>(third, token, 'GET', `/api/v1/documents/${doc!.id}`);
+        return d.json.status === 'processed' || d.json.status === 'failed' ? d.json : undefined;
+      }, 90_000, 200);
+      expect(done).toMatchObject({ status: 'processed', page_count: 3, ocr_pages: 3 });
+      const pages = await api<{ items: { page: number; text: string; method: string }[] }>(third, token, 'GET', `/api/v1/documents/${doc!.id}/pages`);
+      expect(pages.json.items.map((p) => [p.page, p.method])).toEqual([
+        [1, 'ocr'],
+        [2, 'ocr'],
+        [3, 'ocr'],
+      ]);
+      expect(pages.json.items[0]!.text.toUpperCase()).toContain('SECURITY AGREEMENT');
+      // The earlier documents are untouched and nothing is left over.
+      const listed = await api<{ items: Doc[] }>(third, token, 'GET', `/api/v1/loan-bookings/${booking}/documents`);
+      expect(listed.json.items.map((d) => [d.id, d.status])).toEqual([
+        [doc!.id, 'processed'],
+        [acked.id, 'processed'],
+      ]);
+      expect(await tempFiles()).toEqual([]);
+      await third.stop();
+      expect((await third.exited).code).toBe(0);
+    } finally {
+      await third.kill9();
+    }
+  }, 300_000);
+});
