@@ -22,7 +22,7 @@ export interface Definition {
 // inline definition, not an Article I entry. A sentence end before the quote is accepted too, for
 // text that lost its line breaks in PDF extraction.
 const DEFINITION_START =
-  /(?:^|\n|[.;]\s{1,4})[ \t]*["“][ \t]?([A-Z0-9][^"“”\n]{0,90}?)[ \t]?["”]\s*(?:,\s*)?(?:shall\s+mean|means|mean|shall\s+have\s+the\s+meaning|has\s+the\s+meaning|have\s+the\s+meanings?|(?:is|are)\s+defined|defines|:)/g;
+  /(?:^|\n|[.;]\s{1,4})[ \t]*["“][ \t]?([A-Z0-9][^"“”\n]{0,90}?)[ \t]?["”]\s*(?:,\s*)?(?:shall\s+mean|means|mean|shall\s+have\s+the\s+meaning|has\s+the\s+meaning|have\s+the\s+meanings?|(?:is|are)\s+defined|defines|when\s+used\s+in\s+reference\s+to|:)/g;
 // A heading ends the last definition: "Section 1.02 Other Interpretive Provisions." or "ARTICLE II".
 // A wrapped line that merely starts with a cross-reference ("Section 2.14 shall apply") is not a
 // heading, so the title must be capitalised words ending in a period or a line end.

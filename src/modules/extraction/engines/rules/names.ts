@@ -103,7 +103,9 @@ export function scanNameBackward(text: string, end: number, lineMode: boolean): 
       }
     }
     let t = tok.t;
-    if (/[)"”;:]$/.test(t) || /^[("“]/.test(t)) {
+    // "HSBC SECURITIES (USA) INC.": a short capitalised parenthetical inside a name.
+    const innerParen = /^\([A-Z]{2,6}\)$/.test(t) && taken.length > 0;
+    if (!innerParen && (/[)"”;:]$/.test(t) || /^[("“]/.test(t))) {
       stoppedAt = t;
       stopStart = tok.s;
       break;
@@ -123,7 +125,7 @@ export function scanNameBackward(text: string, end: number, lineMode: boolean): 
     }
     // A number inside a name ("LANDSEA HOMES- WAB 2 LLC", "LS-VEH TX 2 LLC") but never at its end.
     const innerNumber = /^\d{1,4}$/.test(t) && taken.length > 0;
-    if (!isCapitalised(t) && !NAME_CONNECTORS.has(t) && !innerNumber) {
+    if (!isCapitalised(t) && !NAME_CONNECTORS.has(t) && !innerNumber && !innerParen) {
       stoppedAt = t;
       stopStart = tok.s;
       break;

@@ -288,7 +288,18 @@ function addCoParties(
       const afterBlank = skipBlank(end);
       if (afterBlank !== end) {
         const line = text.slice(text.lastIndexOf('\n', afterBlank - 1) + 1, afterBlank);
-        if (!/^\s*(?:and|AND|&)\s*$|,[ \t]*$/.test(line)) return;
+        // Or the current name itself is a list item ("HSBC BANK USA, N.A., and"): the name above
+        // it belongs to the list even when its own comma was left out.
+        const current = text.slice(
+          cursor.start,
+          text.indexOf('\n', cursor.start) < 0 ? text.length : text.indexOf('\n', cursor.start),
+        );
+        const listItem = /,[ \t]*(?:(?:and|AND|&)[ \t]*)?$/.test(current);
+        if (
+          !/^\s*(?:and|AND|&)\s*$|,[ \t]*(?:(?:and|AND|&)[ \t]*)?$|[ \t](?:and|AND|&)[ \t]*$/.test(line) &&
+          !listItem
+        )
+          return;
         end = afterBlank;
       }
       const prevLineStart = text.lastIndexOf('\n', end - 1) + 1;

@@ -44,7 +44,28 @@ export function canonicalOption(raw: string): string {
   return s;
 }
 
+// `"Type", when used in reference to any Loan or Borrowing, refers to whether the rate of interest
+// ... is determined by reference to the Adjusted LIBO Rate or the Alternate Base Rate.`
+const TYPE_OPTIONS = new RegExp(
+  `determined\\s+by\\s+reference\\s+to\\s+(?:the\\s+)?${OPTION_SOURCE}((?:,\\s*(?:the\\s+)?(?:Adjusted\\s+)?(?:Daily\\s+Simple\\s+SOFR|Term\\s+SOFR|SOFR|Alternate\\s+Base\\s+Rate|Base\\s+Rate|LIBO\\s+Rate|EURIBOR|Eurocurrency\\s+Rate|Eurodollar\\s+Rate|Prime\\s+Rate|RFR))*)\\s*,?\\s+or\\s+(?:the\\s+)?${OPTION_SOURCE}`,
+);
+
 export function extractBaseRateOptions(ctx: DocContext): Found<string[]> | null {
+  const typeDef = ctx.definitions.get('Type');
+  if (typeDef) {
+    const m = TYPE_OPTIONS.exec(
+      typeDef.text.replace(/Adjusted\s+(?=LIBO|Term\s+SOFR|Eurocurrency|EURIBOR)/g, ''),
+    );
+    if (m) {
+      const middle = (m[2] ?? '')
+        .split(/\s*,\s*/)
+        .map((x) => x.replace(/^the\s+/, '').trim())
+        .filter((x) => x.length > 0);
+      const names = [...new Set([m[1]!, ...middle, m[3]!].map(canonicalOption))];
+      if (names.length >= 2)
+        return { value: names, confidence: 0.85, evidence: evidenceFor(ctx.doc, typeDef.start, typeDef.end) };
+    }
+  }
   const counts = new Map<string, { n: number; first: number; firstEnd: number }>();
   const add = (raw: string, start: number, end: number, weight: number): void => {
     const key = canonicalOption(raw);
@@ -480,11 +501,17 @@ export function extractFloor(ctx: DocContext): Found<string> | null {
       if (pct) return found(ctx.doc, pct, 0.9, floorDef.start, Math.min(floorDef.end, floorDef.start + 200));
     }
   }
+  // The floor of the benchmark (LIBOR, SOFR) is the deal's floor; a floor on the base rate
+  // ("if the Alternate Base Rate ... would be less than 1.50%") only backs it up.
+  let baseRateFloor: Found<string> | null = null;
   for (const m of bodyMatches(ctx, FLOOR_SENTENCE)) {
     const pct = normalisePercent(m[1] ?? m[2] ?? m[3]!);
-    if (pct) return found(ctx.doc, pct, 0.85, m.index, m.index + m[0].length);
+    if (!pct) continue;
+    const f = found(ctx.doc, pct, 0.85, m.index, m.index + m[0].length);
+    if (/^(?:Base\s+Rate|Prime\s+Rate)/i.test(m[0])) baseRateFloor ??= f;
+    else return f;
   }
-  return null;
+  return baseRateFloor;
 }
 
 // "Default Rate" means ... plus 2% per annum; or "at a rate per annum equal to 2% in excess of the

@@ -110,9 +110,14 @@ function assembleParties(ctx: DocContext): PartyResults {
   // CREDIT PARTIES SIGNATORY HERETO, ...") leaves the borrower to its definition: `"Borrower"
   // means Castle Dental Centers, Inc., a Delaware corporation`, taken only when the preamble names it.
   if (!borrowers && ctx.preamble) {
-    const def = ctx.definitions.get('Borrower');
+    // `"Borrower" means the Company or any Subsidiary Borrower` points at the Company's definition.
+    const own = ctx.definitions.get('Borrower');
+    const def =
+      own && /^["“]Borrower["”]\s+(?:shall\s+)?means\s+the\s+Company\b/.test(own.text)
+        ? ctx.definitions.get('Company')
+        : own;
     const m = def
-      ? /^["“]Borrower["”]\s+(?:shall\s+)?means\s+([A-Z][^,;()]{2,80}(?:,\s*(?:Inc|Corp|Ltd|L\.?P|LLC|L\.L\.C|N\.A)\.?)?)(?=,|\.|\s*\()/.exec(
+      ? /^["“](?:Borrower|Company)["”]\s+(?:shall\s+)?means\s+([A-Z][^,;()]{2,80}(?:,\s*(?:Inc|Corp|Ltd|L\.?P|LLC|L\.L\.C|N\.A)\.?)?)(?=,|\.|\s*\()/.exec(
           def.text,
         )
       : null;
@@ -201,6 +206,31 @@ function assembleParties(ctx: DocContext): PartyResults {
     if (kind) {
       lenderType = { value: kind, confidence: 0.8, evidence: evidenceFor(ctx.doc, f.start, f.end) };
       break;
+    }
+  }
+  // The agent's short name may carry the description instead: `"JPMCB" means JPMorgan Chase Bank,
+  // N.A., a national banking association`.
+  if (!lenderType && lenders) {
+    const agents = lenders.value
+      .filter((p) => /^(?:Administrative Agent|Agent)$/.test(p.role))
+      .map((p) => p.name);
+    for (const def of ctx.definitions.values()) {
+      if (def.text.length > 240) continue;
+      const lower = def.text.toLowerCase().replace(/\s+/g, ' ');
+      const agent = agents.find(
+        (a) => lower.includes(`${a.toLowerCase()}, a`) || lower.includes(`${a.toLowerCase()} , a`),
+      );
+      if (!agent) continue;
+      const after = lower.slice(lower.indexOf(agent.toLowerCase()) + agent.length);
+      const kind = /^\s*,\s*an?\s+[^,.;]{0,60}?credit\s+union/.test(after)
+        ? 'credit union'
+        : /^\s*,\s*an?\s+[^,.;]{0,60}?\b(?:bank|banking)\b/.test(after)
+          ? 'bank'
+          : null;
+      if (kind) {
+        lenderType = { value: kind, confidence: 0.75, evidence: evidenceFor(ctx.doc, def.start, def.end) };
+        break;
+      }
     }
   }
   return { borrowers, guarantors, lenders, lenderType };
