@@ -102,6 +102,9 @@ describe('documents: read, download, pages, search, delete, reprocess', () => {
 
   describe('GET /api/v1/loan-bookings/:id/documents and GET /api/v1/documents', () => {
     it('pages newest first with a cursor, without gaps or repeats', async () => {
+      expect((await get(viewer, `/api/v1/loan-bookings/${booking}/documents`)).statusCode).toBe(200);
+      expect((await get(viewer, '/api/v1/documents')).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/documents' })).statusCode).toBe(401);
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;

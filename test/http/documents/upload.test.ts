@@ -136,6 +136,23 @@ describe('POST /api/v1/loan-bookings/:id/documents', () => {
     });
   });
 
+  describe('Idempotency-Key', () => {
+    it('a retried upload with the same key replays the first answer and stores nothing more', async () => {
+      const booking = await createBooking(t, analyst);
+      const files = [{ name: 'retry.txt', type: 'text/plain', data: text('retried upload') }];
+      const key = `upload-${booking}`;
+      const first = await upload(t, analyst, booking, files, { 'idempotency-key': key });
+      expect(first.statusCode).toBe(201);
+      const again = await upload(t, analyst, booking, files, { 'idempotency-key': key });
+      expect(again.statusCode).toBe(201);
+      expect(again.headers['idempotency-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+      expect(again.json<{ items: DocView[] }>().items[0]!.duplicate).toBe(false);
+      expect(await listBookingDocs(t, analyst, booking)).toHaveLength(1);
+      expect(await blobKeysOf(t, analyst.tenantId, booking)).toHaveLength(1);
+    });
+  });
+
   describe('file names', () => {
     it('keeps only the last path component and strips bidi and control characters; echoes it with filename*', async () => {
       const booking = await createBooking(t, analyst);

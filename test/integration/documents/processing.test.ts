@@ -329,6 +329,29 @@ describe('document processing and maintenance', () => {
     });
   });
 
+  describe('the pg-boss queue port', () => {
+    it('a singleton key keeps one waiting job; a running job does not block a new one', async () => {
+      const queue = t.app.services.queue;
+      const key = `test-${newId()}`;
+      const data = { tenantId: 'nobody', documentId: key };
+      const first = await queue.send('maintenance.sweep', data, { singletonKey: key });
+      expect(first).toEqual(expect.any(String));
+      expect(await queue.send('maintenance.sweep', data, { singletonKey: key })).toBeNull();
+      expect((await queue.stats())['maintenance.sweep']).toMatchObject({ queued: 1, active: 0 });
+      // Its worker took it (and may have died): a new send is accepted.
+      await t.database.executeSql(`update pgboss.job set state = 'active', started_on = now() where id = $1`, [first]);
+      const second = await queue.send('maintenance.sweep', data, { singletonKey: key });
+      expect(second).toEqual(expect.any(String));
+      expect(second).not.toBe(first);
+      expect((await queue.stats())['maintenance.sweep']).toMatchObject({ queued: 1, active: 1 });
+      // Without a key nothing is deduplicated; a delayed job waits for its time.
+      const later = await queue.send('maintenance.sweep', data, { startAfterSeconds: 3600 });
+      const row = await t.database.executeSql(`select start_after > now() + interval '50 minutes' as later from pgboss.job where id = $1`, [later]);
+      expect((row.rows[0] as { later: boolean }).later).toBe(true);
+      await t.database.executeSql(`delete from pgboss.job where name = 'maintenance.sweep'`, []);
+    });
+  });
+
   describe('through the real queue', () => {
     let workers: Workers | undefined;
     afterAll(async () => {
