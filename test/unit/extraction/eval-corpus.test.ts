@@ -16,11 +16,11 @@ describe('rules engine over the labelled corpus', () => {
     expect(corpus.filter((d) => d.pages.length >= 100).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('keeps accuracy at or above 0.98 with no invented values', async () => {
+  it('keeps every labelled field right with no invented values', async () => {
     const result = await evaluate(createRulesEngine(), corpus);
     const summary = result.failures.map((f) => `${f.document} ${f.field}`);
     expect(result.invented, summary.join('\n')).toBe(0);
-    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.98);
+    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(1);
   });
 
   it('quotes evidence exactly on every corpus document', async () => {
@@ -34,20 +34,21 @@ describe('rules engine over the labelled corpus', () => {
 
 /**
  * The same guard over excerpts of real SEC filings (eval/corpus-real): the accuracy reached when
- * the engine was tuned on them, with no invented values.
+ * the engine was tuned on them (95.4% over eleven filings in the second pass), with no invented
+ * values.
  */
 describe('rules engine over the real-filing corpus', () => {
   const corpus = loadCorpus(join(import.meta.dirname, '..', '..', '..', 'eval', 'corpus-real'));
 
-  it('has at least 6 documents', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(6);
+  it('has at least 11 documents', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(11);
   });
 
-  it('keeps accuracy at or above 0.9 with no invented values', async () => {
+  it('keeps accuracy at or above 0.95 with no invented values', async () => {
     const result = await evaluate(createRulesEngine(), corpus);
     const summary = result.failures.map((f) => `${f.document} ${f.field}`);
     expect(result.invented, summary.join('\n')).toBe(0);
-    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.9);
+    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.95);
   });
 
   it('quotes evidence exactly on every real document', async () => {

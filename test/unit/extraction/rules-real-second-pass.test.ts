@@ -10,6 +10,11 @@ const margins = (v: unknown): string[] =>
     (m) => `${m.rate_option} ${m.margin}`,
   );
 
+const preamble =
+  'This CREDIT AGREEMENT, dated as of January 10, 2008, is entered into by and among GOAMERICA, INC., a Delaware corporation ("GoAmerica"), and CHURCHILL FINANCIAL LLC, a Delaware limited liability company ("Churchill"), as administrative agent (in such capacity, the "Administrative Agent").\n\nThe parties hereto agree as follows:\n\nARTICLE I\n\n';
+const definitionsWith = (margin: string): string =>
+  `${preamble}${margin}\n\n      "Base Rate Loan" means a Loan that bears interest at the Base Rate.\n\n      "Eurodollar Rate Loan" means a Loan that bears interest at the Eurodollar Rate.\n`;
+
 // Shapes met in the real filings of eval/corpus-real (GoAmerica, AutoZone, Arby's, Kimco).
 describe('rules engine: second pass over real filings', () => {
   it('ends a cover capacity list at a blank line, so the borrower is not "the Lenders" below it', () => {
@@ -79,9 +84,6 @@ describe('rules engine: second pass over real filings', () => {
     expect(valueOf(text, 'lender_type', 'loan_booking_sheet')).toBe('bank');
   });
 
-  const preamble =
-    'This CREDIT AGREEMENT, dated as of January 10, 2008, is entered into by and among GOAMERICA, INC., a Delaware corporation ("GoAmerica"), and CHURCHILL FINANCIAL LLC, a Delaware limited liability company ("Churchill"), as administrative agent (in such capacity, the "Administrative Agent").\n\nThe parties hereto agree as follows:\n\nARTICLE I\n\n';
-
   it('names the swing line lender from its definition when it names a party on the lender side', () => {
     const text = `${preamble}      "Swingline  Lender"  means,  each  in its  capacity  as  Swingline  Lender\nhereunder,  Churchill or, upon the  resignation  of Churchill as  Administrative\nAgent  hereunder,  any Lender.\n\n      "Term Loan" means the term loan.\n`;
     expect(pairs(valueOf(text, 'lender_parties'))).toEqual([
@@ -120,9 +122,6 @@ describe('rules engine: second pass over real filings', () => {
     expect(valueOf(text, 'facility_details')).toBeNull();
     expect(valueOf(text, 'total_commitment')).toBeNull();
   });
-
-  const definitionsWith = (margin: string): string =>
-    `${preamble}${margin}\n\n      "Base Rate Loan" means a Loan that bears interest at the Base Rate.\n\n      "Eurodollar Rate Loan" means a Loan that bears interest at the Eurodollar Rate.\n`;
 
   it('reads a fixed-width grid per facility with wrapped tests and dot leaders', () => {
     const text = definitionsWith(
@@ -174,5 +173,131 @@ describe('rules engine: second pass over real filings', () => {
     );
     const v = valueOf(text, 'interest_rate_details') as { applicable_margins: Margin[] | null } | null;
     expect(v?.applicable_margins ?? null).toBeNull();
+  });
+});
+
+// Shapes met in the excerpts added in the second pass (COMSYS, Inverness, Friedman's, Castle Dental,
+// Cummins).
+describe('rules engine: second pass, new real excerpts', () => {
+  it('names a division by its own name and reads its roles after the company it belongs to', () => {
+    const text =
+      'CREDIT AGREEMENT dated as of September 30, 2004 among COMSYS SERVICES LLC, a Delaware limited liability company ("COMSYS SERVICES"), VENTURI TECHNOLOGY PARTNERS, LLC, a North Carolina limited liability company ("VTP"; COMSYS Services and VTP are referred to herein each individually as a "BORROWER" and collectively as the "BORROWERS"), COMSYS IT PARTNERS, INC., a Delaware corporation ("HOLDINGS"), and MERRILL LYNCH CAPITAL, a division of Merrill Lynch Business Financial Services Inc., individually as a Lender, as administrative agent (the "AGENT").\n\n                                    RECITALS:\n\n      WHEREAS, Holdings, as the direct owner of all of the issued and outstanding capital stock of the Borrowers, is willing to guarantee all of the Obligations; and\n\n      WHEREAS, each other Domestic Subsidiary of Holdings is willing to guaranty all of the Obligations;\n\n      NOW, THEREFORE, the parties agree as follows:\n';
+    expect(pairs(valueOf(text, 'lender_parties'))).toEqual([
+      'Administrative Agent|MERRILL LYNCH CAPITAL',
+      'Lender|MERRILL LYNCH CAPITAL',
+    ]);
+    // The collective "BORROWERS" names COMSYS Services in title case although it was defined in capitals.
+    expect(valueOf(text, 'borrower_names')).toEqual([
+      'COMSYS SERVICES LLC',
+      'VENTURI TECHNOLOGY PARTNERS, LLC',
+    ]);
+    // Only a party of the preamble guarantees through the recitals; "each other Domestic Subsidiary" is nobody.
+    expect(valueOf(text, 'guarantors')).toEqual(['COMSYS IT PARTNERS, INC.']);
+  });
+
+  it('reads a cover without contents, under a two-line title, and no cover description as a party', () => {
+    const text = [
+      "                                 $125,000,000\n\n\n\n                  AMENDED AND RESTATED SECURED SUPER-PRIORITY\n                     DEBTOR IN POSSESSION CREDIT AGREEMENT\n\n                           Dated as of May 27, 2005\n                                     among\n\n                               FRIEDMAN'S INC.,\n                                  as Borrower\n\n                THE SUBSIDIARIES OF THE BORROWER PARTY HERETO,\n                   EACH, A DEBTOR AND DEBTOR IN POSSESSION,\n                           as Subsidiary Guarantors\n\n                              CITICORP USA, INC.,\n                            as Administrative Agent\n                                     * * *\n                        CITIGROUP GLOBAL MARKETS INC.,\n                  as Sole Lead Arranger and Sole Book Runner\n",
+      '\f                  THIS AMENDED AND RESTATED CREDIT AGREEMENT, dated as of May 27, 2005, among FRIEDMAN\'S INC., a Delaware corporation (the "Borrower"), and CITICORP USA, INC. ("Citicorp"), as administrative agent (in such capacity, the "Administrative Agent").\n\n                             W I T N E S S E T H:\n\n                  "Applicable Unused Commitment Fee Rate" means 0.375% per\nannum.\n',
+    ].join('');
+    expect(pairs(valueOf(text, 'lender_parties'))).toEqual([
+      'Administrative Agent|CITICORP USA, INC.',
+      'Sole Bookrunner|CITIGROUP GLOBAL MARKETS INC.',
+      'Sole Lead Arranger|CITIGROUP GLOBAL MARKETS INC.',
+    ]);
+    expect(valueOf(text, 'guarantors')).toBeNull();
+    expect(valueOf(text, 'total_commitment')).toEqual({ amount: '125000000.00', currency: 'USD' });
+    // A fee rate given by a definition of its own: an unused fee before it is a commitment fee.
+    expect(valueOf(text, 'key_fees')).toEqual([
+      { fee_type: 'Unused Fee', fee_rate_or_amount: '0.375% per annum', payment_frequency: null },
+    ]);
+  });
+
+  it('pairs rate-first margins, ends a definition at "is defined", and takes the borrower from its definition', () => {
+    const text =
+      '         CREDIT AGREEMENT, dated as of May 15, 2003, among CASTLE DENTAL\nCENTERS, INC., THE OTHER CREDIT PARTIES SIGNATORY HERETO, the LENDERS listed on\nthe signature pages hereof, and GENERAL ELECTRIC CAPITAL CORPORATION, as Agent.\n\n                             INTRODUCTORY STATEMENT\n\n         The parties hereto agree as follows:\n\n                                   ARTICLE I.\n\n         "Applicable Margin" means: (a) 4.50% per annum for LIBOR Loan Advances\nand 3.25% per annum for Base Rate Advances, (b) 4.50% per annum for the Letter\nof Credit Fee Applicable Margin and (c) 0.375% for the Unused Line Fee\nApplicable Margin.\n\n         "Borrower" means Castle Dental Centers, Inc., a Delaware corporation.\n\n         "Business Day" means any day that is not a Saturday, a Sunday or a day\non which banks are required or permitted to be closed in the States of Illinois\nor Texas.\n\n         "Capital Expenditures" is defined in the Compliance Certificate.\n\n         "Class" defines an Extension of Credit by reference to the Commitment.\n';
+    const v = valueOf(text, 'interest_rate_details') as { applicable_margins: Margin[] };
+    expect(margins(v)).toEqual(['LIBOR 4.5%', 'Base Rate 3.25%']);
+    expect(valueOf(text, 'definition_business_day')).toBe(
+      '"Business Day" means any day that is not a Saturday, a Sunday or a day on which banks are required or permitted to be closed in the States of Illinois or Texas.',
+    );
+    expect(valueOf(text, 'borrower_names')).toEqual(['Castle Dental Centers, Inc.']);
+  });
+
+  it('never carries a rate across "and" or a clause letter to the option before it', () => {
+    const text =
+      'CREDIT AGREEMENT, dated as of May 15, 2003, among ACME INC., as Borrower, and BANK ONE, N.A., as Agent.\n\nThe parties hereto agree as follows:\n\n"Applicable Margin" means (a) LIBOR Loans, see the Fee Letter and (b) Base Rate Loans, 3.25%.\n';
+    const v = valueOf(text, 'interest_rate_details') as { applicable_margins: Margin[] };
+    expect(margins(v)).toEqual(['Base Rate 3.25%']);
+  });
+
+  it('reads options from the "Type" definition, the benchmark floor, and the Company behind the Borrower', () => {
+    const text =
+      '364-DAY CREDIT AGREEMENT dated as of May 1, 2020 among CUMMINS INC., the\nSUBSIDIARY BORROWERS referred to herein, the LENDERS party hereto and JPMORGAN\nCHASE BANK, N.A., as Administrative Agent.\n\nIn consideration of the premises, the parties hereto agree as follows:\n\n“Alternate Base Rate” means the highest of the Prime Rate and the NYFRB Rate; if the Alternate Base Rate as so determined would be less than 1.50%, such rate shall be deemed to be 1.50% for purposes of this Agreement.\n\n“Borrower” means the Company or any Subsidiary Borrower, as the context may\nrequire.\n\n“Company” means Cummins Inc., an Indiana corporation.\n\n“JPMCB” means JPMorgan Chase Bank, N.A., a national banking association.\n\n“LIBO Rate” means the LIBO Screen Rate; provided that if any LIBO Rate determined in accordance with\nthe foregoing shall be less than 0.50%, the LIBO Rate shall be deemed to be\n0.50% for all purposes of this Agreement.\n\n“Type”, when used in reference to any Loan or Borrowing, refers to whether the\nrate of interest on such Loan is\ndetermined by reference to the Adjusted LIBO Rate or the Alternate Base Rate.\n';
+    const v = valueOf(text, 'interest_rate_details') as { base_rate_options: string[]; rate_floor: string };
+    expect([...v.base_rate_options].sort()).toEqual(['Alternate Base Rate', 'LIBOR']);
+    expect(v.rate_floor).toBe('0.5%');
+    expect(valueOf(text, 'borrower_names')).toEqual(['Cummins Inc.']);
+    expect(valueOf(text, 'lender_type', 'loan_booking_sheet')).toBe('bank');
+  });
+
+  it('keeps "(USA)" inside a name and a cover list whose first item lacks its comma', () => {
+    const text =
+      'CREDIT AGREEMENT\n\namong\n\nCUMMINS INC.,\n\nBANK OF AMERICA, N.A.,\nas Syndication Agent\n\nCITIBANK, N.A.\n\nHSBC BANK USA, N.A., and\n\nING BANK N.V., DUBLIN BRANCH,\n\nas Documentation Agents\n\nJPMORGAN CHASE BANK, N.A.,\n\nHSBC SECURITIES (USA) INC. and\n\nING BANK N.V., DUBLIN BRANCH,\n\nas Joint Lead Arrangers\n\fTABLE OF CONTENTS\n\nSection 1.01. Defined Terms.........1\nSection 1.02. Classification.......24\nSection 1.03. Terms Generally......24\n';
+    const lenders = pairs(valueOf(text, 'lender_parties'));
+    expect(lenders.filter((p) => p.startsWith('Documentation Agent|'))).toEqual([
+      'Documentation Agent|CITIBANK, N.A.',
+      'Documentation Agent|HSBC BANK USA, N.A.',
+      'Documentation Agent|ING BANK N.V., DUBLIN BRANCH',
+    ]);
+    expect(lenders.filter((p) => p.startsWith('Joint Lead Arranger|'))).toEqual([
+      'Joint Lead Arranger|HSBC SECURITIES (USA) INC.',
+      'Joint Lead Arranger|ING BANK N.V., DUBLIN BRANCH',
+      'Joint Lead Arranger|JPMORGAN CHASE BANK, N.A.',
+    ]);
+  });
+
+  it('reads a grid whose rows are split by blank lines and wrap below their rates, with flat margins beside it', () => {
+    const text = definitionsWith(
+      `     "Applicable Margin" means, (a) with respect to Term Loans which are Base\nRate Loans, 1.00%; (b) with respect to Term Loans which are Eurodollar Rate\nLoans, 2.00%; (c) with respect to the Unused Revolver Commitment Fee, 0.50%; and\n(d) with respect to Revolving Loans and Swing Loans, a percentage set forth below:\n\n                                         REVOLVING LOANS AND\n                                             SWING LOANS\n                                       ----------------------\n                                       BASE RATE   EURODOLLAR\nLEVEL   CONSOLIDATED LEVERAGE RATIO      LOANS     RATE LOANS\n-----   ----------------------------   ---------   ----------\n  I     Greater than or equal to 5.0     1.25%        2.25%\n        to 1\n\n  II    Less than 5.0 to 1 and equal\n        to or greater than 4.0 to 1      1.00%        2.00%\n\n III    Less than 4.0 to 1               0.75%        1.75%\n\n     Each date of determination for the "Applicable Margin" shall be the date of delivery.\n`,
+    );
+    const v = valueOf(text, 'interest_rate_details') as { applicable_margins: Margin[] };
+    expect(margins(v)).toEqual([
+      'Base Rate 1%',
+      'Eurodollar Rate 2%',
+      'Base Rate 1.25%',
+      'Eurodollar Rate 2.25%',
+      'Base Rate 1%',
+      'Eurodollar Rate 2%',
+      'Base Rate 0.75%',
+      'Eurodollar Rate 1.75%',
+    ]);
+    expect(v.applicable_margins[2]!.tier).toBe('Level I: Greater than or equal to 5.0 to 1');
+  });
+
+  it('reads default interest from the paragraph its own title heads', () => {
+    const text = `${preamble}          (c) Default Interest. Notwithstanding the rates of interest specified
+in clause (a) above, effective immediately upon the occurrence of any Event of Default and for as long
+as such Event of Default shall be continuing, the principal balance of all Obligations then due and
+payable shall bear interest at a rate that is 2% per annum in excess of the interest
+rate applicable to such Obligations from time to time, payable on demand.\n`;
+    const v = valueOf(text, 'interest_rate_details') as { default_rate: string | null } | null;
+    // No benchmark is named, so there is no interest object; the default rate is read on its own.
+    expect(v).toBeNull();
+    const withOptions = `${text}\n"Base Rate Loan" means a Base Rate Loan. "Eurodollar Rate Loan" means a Eurodollar Rate Loan. Base Rate Loans and Eurodollar Rate Loans.\n`;
+    const w = valueOf(withOptions, 'interest_rate_details') as { default_rate: string | null };
+    expect(w.default_rate).toBe('2% per annum in excess of the rate otherwise applicable');
+  });
+
+  it('treats a page of entries without a heading as contents, and dates the revolver by its Commitment Expiry Date', () => {
+    const contents = Array.from(
+      { length: 12 },
+      (_, i) =>
+        `   Section 7.${i + 1}   Minimum EBITDA Covenant ${i + 1}.............................    ${68 + i}`,
+    ).join('\n');
+    const text = `                                CREDIT AGREEMENT\n\n                             MERRILL LYNCH CAPITAL,\n                             AS ADMINISTRATIVE AGENT\n\f${contents}\n\n                                        i\n\f      CREDIT AGREEMENT dated as of September 30, 2004 among COMSYS SERVICES LLC, a Delaware limited liability company (the "BORROWER"), and MERRILL LYNCH CAPITAL, as administrative agent (the "AGENT").\n\n      NOW, THEREFORE, the parties agree as follows:\n\n      "COMMITMENT EXPIRY DATE" means the earliest to occur of (i) September 30,\n2009 and (ii) ninety (90) days prior to the Junior Lien Maturity Date.\n\n      "CLOSING DATE" means the date of this Agreement.\n`;
+    expect(valueOf(text, 'maturity_date_final')).toBe('2009-09-30');
+    expect(valueOf(text, 'financial_covenants')).toBeNull();
+    expect(pairs(valueOf(text, 'lender_parties'))).toEqual(['Administrative Agent|MERRILL LYNCH CAPITAL']);
   });
 });

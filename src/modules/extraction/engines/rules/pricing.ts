@@ -438,8 +438,11 @@ export function extractMargins(ctx: DocContext, revolving: boolean | null = null
     PAIR.lastIndex = 0;
     for (let m = margins.length > 0 ? null : PAIR.exec(body); m; m = PAIR.exec(body)) {
       const gap = m[0].slice(m[1]!.length, m[0].length - m[2]!.length);
-      if (/\band\b|\(\w{1,3}\)/.test(gap.replace(/^\s+(?:Rate\s+)?(?:Loans?|Borrowings?|Advances?)/, '')))
+      if (/\band\b|\(\w{1,3}\)/.test(gap.replace(/^\s+(?:Rate\s+)?(?:Loans?|Borrowings?|Advances?)/, ''))) {
+        // The rate may still belong to an option inside the gap: look again from just after this one.
+        PAIR.lastIndex = m.index + m[1]!.length;
         continue;
+      }
       const pct = normalisePercent(m[2]!);
       if (pct) margins.push({ rate_option: canonicalOption(m[1]!), margin: pct, tier: null });
     }
