@@ -34,7 +34,7 @@ describe('rules engine over the labelled corpus', () => {
 
 /**
  * The same guard over excerpts of real SEC filings (eval/corpus-real): the accuracy reached when
- * the engine was tuned on them (95.4% over eleven filings in the second pass), with no invented
+ * the engine was tuned on them (97.5% over eleven filings in the second pass), with no invented
  * values.
  */
 describe('rules engine over the real-filing corpus', () => {
@@ -44,11 +44,11 @@ describe('rules engine over the real-filing corpus', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(11);
   });
 
-  it('keeps accuracy at or above 0.95 with no invented values', async () => {
+  it('keeps accuracy at or above 0.97 with no invented values', async () => {
     const result = await evaluate(createRulesEngine(), corpus);
     const summary = result.failures.map((f) => `${f.document} ${f.field}`);
     expect(result.invented, summary.join('\n')).toBe(0);
-    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.95);
+    expect(result.accuracy, summary.join('\n')).toBeGreaterThanOrEqual(0.97);
   });
 
   it('quotes evidence exactly on every real document', async () => {

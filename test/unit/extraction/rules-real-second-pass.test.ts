@@ -15,6 +15,9 @@ const preamble =
 const definitionsWith = (margin: string): string =>
   `${preamble}${margin}\n\n      "Base Rate Loan" means a Loan that bears interest at the Base Rate.\n\n      "Eurodollar Rate Loan" means a Loan that bears interest at the Eurodollar Rate.\n`;
 
+const recitals = (whereas: string): string =>
+  `CREDIT AGREEMENT, dated as of July 25, 2005, among ARBY'S RESTAURANT GROUP, INC., a Delaware corporation ("BORROWER"), and CITICORP NORTH AMERICA, INC., as administrative agent (in such capacity, the "ADMINISTRATIVE AGENT").\n\n                              W I T N E S S E T H:\n\n${whereas}\n\n         NOW, THEREFORE, the parties hereto agree as follows:\n\n                                    ARTICLE I\n`;
+
 // Shapes met in the real filings of eval/corpus-real (GoAmerica, AutoZone, Arby's, Kimco).
 describe('rules engine: second pass over real filings', () => {
   it('ends a cover capacity list at a blank line, so the borrower is not "the Lenders" below it', () => {
@@ -96,9 +99,6 @@ describe('rules engine: second pass over real filings', () => {
     const text = `${preamble}      "L/C Issuer" means any Lender that agrees with GoAmerica to issue Letters of Credit.\n\n      "Term Loan" means the term loan.\n`;
     expect(pairs(valueOf(text, 'lender_parties'))).toEqual(['Administrative Agent|CHURCHILL FINANCIAL LLC']);
   });
-
-  const recitals = (whereas: string): string =>
-    `CREDIT AGREEMENT, dated as of July 25, 2005, among ARBY'S RESTAURANT GROUP, INC., a Delaware corporation ("BORROWER"), and CITICORP NORTH AMERICA, INC., as administrative agent (in such capacity, the "ADMINISTRATIVE AGENT").\n\n                              W I T N E S S E T H:\n\n${whereas}\n\n         NOW, THEREFORE, the parties hereto agree as follows:\n\n                                    ARTICLE I\n`;
 
   it('reads the facilities that the recitals request, sublimits apart from the total', () => {
     const text = recitals(
@@ -299,5 +299,36 @@ rate applicable to such Obligations from time to time, payable on demand.\n`;
     expect(valueOf(text, 'maturity_date_final')).toBe('2009-09-30');
     expect(valueOf(text, 'financial_covenants')).toBeNull();
     expect(pairs(valueOf(text, 'lender_parties'))).toEqual(['Administrative Agent|MERRILL LYNCH CAPITAL']);
+  });
+
+  it('reads fee rates listed in the margin definition and a fee whose rate closes a formula', () => {
+    const inMargin = `${preamble}     "Applicable Margin" means: (a) 4.50% per annum for LIBOR Loan Advances, (b) 4.50% per annum for the Letter\nof Credit Fee Applicable Margin and (c) with respect to the Unused Revolver Commitment Fee, 0.375%.\n`;
+    expect(valueOf(inMargin, 'key_fees')).toEqual([
+      { fee_type: 'Letter of Credit Fee', fee_rate_or_amount: '4.5% per annum', payment_frequency: null },
+      { fee_type: 'Unused Fee', fee_rate_or_amount: '0.375%', payment_frequency: null },
+    ]);
+    const formula = `${preamble}      (b)   Unused Line Fee. From and following the Closing Date, the Borrowers\nshall pay Agent an aggregate fee in an amount equal to (1) (a)\nthe Revolving Loan Commitment less (b) the average daily balance of the\nRevolving Loan Outstandings during the preceding quarter, multiplied by (2)\none-half of one percent (.50%) per annum. Such fee is to be paid quarterly in\narrears on the first day of each calendar quarter.\n`;
+    expect(valueOf(formula, 'key_fees')).toEqual([
+      {
+        fee_type: 'Unused Fee',
+        fee_rate_or_amount: '0.5% per annum',
+        payment_frequency: 'quarterly in arrears',
+      },
+    ]);
+  });
+
+  it('reads a facility that an amendment and restatement is requested to establish, not the one it replaces', () => {
+    const text = recitals(
+      '                  WHEREAS, the Borrower and the Lenders are parties to the Original Credit Agreement, pursuant to which the Lenders provided a revolving credit facility of up to $125,000,000; and\n\n                  WHEREAS, the Borrower has requested an amendment and\nrestatement of the Original Credit Agreement to, among other things,\nestablish a term loan facility in an aggregate principal face amount of up to\n$25,500,000, with a corresponding permanent reduction of the Revolving Credit\nCommitments by such amount; and',
+    );
+    const facilities = (valueOf(text, 'facility_details') as Facility[]).map(
+      (f) => `${f.facility_type} ${f.commitment_amount?.amount}`,
+    );
+    expect(facilities).toEqual(['Term Loan 25500000.00']);
+  });
+
+  it('reads a priced repayment fee definition as a prepayment penalty', () => {
+    const text = `${preamble}      "Applicable Term Loan Repayment Fee" means, in the case of any\nrepayment of the Term Loans in cash, a fee equal to 3% of the Term Loan Termination Amount.\n\n      "Term Loan" means the term loan.\n`;
+    expect(valueOf(text, 'prepayment_penalty', 'loan_booking_sheet')).toBe(true);
   });
 });

@@ -313,6 +313,13 @@ export function extractAccrualBasis(ctx: DocContext): Found<string> | null {
 }
 
 export function extractPrepaymentPenalty(ctx: DocContext): Found<boolean> | null {
+  // A defined fee or premium on prepayment or repayment that is priced: `"Applicable Term Loan
+  // Repayment Fee" means ... a fee equal to 3% of the Term Loan Termination Amount`.
+  for (const def of ctx.definitions.values()) {
+    if (!/\b(?:Prepayment|Repayment)\s+(?:Fee|Premium|Penalty)$/i.test(def.term)) continue;
+    if (/\d(?:\.\d+)?\s?%|\bpercent\b/i.test(def.text.slice(0, 1500)))
+      return found(ctx.doc, true, 0.75, def.start, Math.min(def.end, def.start + 400));
+  }
   const premium =
     /\b(?:Prepayment\s+Premium|prepayment\s+premium|make-whole|Make-Whole|prepayment\s+(?:fee|penalty)\s+(?:equal|of)|Repricing\s+Transaction)\b/g;
   for (const m of bodyMatches(ctx, premium)) {

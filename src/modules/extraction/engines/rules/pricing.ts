@@ -620,7 +620,25 @@ export function extractFees(ctx: DocContext): Found<Fee[]> | null {
       const para = stop ? window.slice(0, stop.index + 20) : window;
       const r = FEE_RATE.exec(para);
       // The rate must be stated close to the fee it prices, not somewhere later in the paragraph.
-      if (!r || r.index > 300) continue;
+      if (!r || r.index > 300) {
+        // "an aggregate fee in an amount equal to (1) the unused commitment ... multiplied by (2)
+        // one-half of one percent (.50%) per annum": the rate closes a formula.
+        const times =
+          /\bmultiplied\s+by\b[^.;%]{0,120}?\(?(\d{0,2}\.\d{1,4}|\d{1,2})\s?%\)?(\s+per\s+annum)?/i.exec(
+            para.slice(0, 500),
+          );
+        const back = doc.text.slice(Math.max(0, m.index - 300), m.index);
+        if (!times || !/\bpay\b|\bpayable\b|\bpaid\b/i.test(back + para)) continue;
+        const pct = normalisePercent(`${times[1]!.startsWith('.') ? '0' : ''}${times[1]}%`);
+        if (!pct) continue;
+        fees.push({
+          fee_type: kind.type,
+          fee_rate_or_amount: `${pct}${times[2] ? ' per annum' : ''}`,
+          payment_frequency: frequencyOf(para),
+        });
+        evidence.push(...evidenceFor(doc, m.index, m.index + para.length));
+        break;
+      }
       // "shall pay", "agrees to pay", "payable": the paragraph imposes the fee rather than citing it.
       const back = doc.text.slice(Math.max(0, m.index - 300), m.index);
       if (!/\bpay\b|\bpayable\b|\bpaid\b/i.test(back + para)) continue;
@@ -632,6 +650,32 @@ export function extractFees(ctx: DocContext): Found<Fee[]> | null {
       fees.push({ fee_type: kind.type, fee_rate_or_amount: rate, payment_frequency: frequencyOf(para) });
       evidence.push(...evidenceFor(doc, m.index, m.index + para.length));
       break;
+    }
+  }
+  // Fee rates listed inside the margin definition: "(c) with respect to the Unused Revolver
+  // Commitment Fee, 0.50%", "4.50% per annum for the Letter of Credit Fee Applicable Margin".
+  const marginDef = findDefinition(ctx.definitions, ...MARGIN_TERMS);
+  if (marginDef) {
+    const inMargin = new RegExp(
+      `with\\s+respect\\s+to\\s+(?:the\\s+)?((?:(?:[A-Z][\\w/]*|of)\\s+){0,5}Fees?)\\s*,\\s*(${PERCENT_SOURCE})(\\s+per\\s+annum)?|(${PERCENT_SOURCE})(\\s+per\\s+annum)?\\s+for\\s+(?:the\\s+)?((?:(?:[A-Z][\\w/]*|of)\\s+){0,5}Fees?)\\b`,
+      'g',
+    );
+    for (let m = inMargin.exec(marginDef.text); m; m = inMargin.exec(marginDef.text)) {
+      const name = (m[1] ?? m[6]!).replace(/\s+/g, ' ');
+      const type = /unused/i.test(name)
+        ? 'Unused Fee'
+        : FEE_KINDS.find((k) => {
+            k.re.lastIndex = 0;
+            return k.re.test(name);
+          })?.type;
+      const pct = normalisePercent(m[2] ?? m[4]!);
+      if (!type || !pct || fees.some((f) => f.fee_type === type)) continue;
+      fees.push({
+        fee_type: type,
+        fee_rate_or_amount: `${pct}${(m[3] ?? m[5]) ? ' per annum' : ''}`,
+        payment_frequency: null,
+      });
+      evidence.push(...evidenceFor(doc, marginDef.start, marginDef.end));
     }
   }
   // A flat fee rate given by its own definition: `"Applicable Unused Commitment Fee Rate" means

@@ -170,13 +170,16 @@ function coverAmount(ctx: DocContext): { amount: Money; start: number; end: numb
 // of $620,000,000". In a request the cap is the facility's size. A recital about the agreement being
 // refinanced or amended states the old facility, so it is never read.
 const RECITAL_AMOUNT = new RegExp(
-  `\\baggregate\\s+(?:original\\s+)?(?:principal|face)\\s+amount\\s+(?:at\\s+any\\s+(?:one\\s+)?time\\s+outstanding\\s+)?(?:of\\s+)?(?:up\\s+to\\s+|not\\s+(?:in\\s+excess\\s+of|to\\s+exceed|exceeding)\\s+)?(${MONEY_SOURCE})`,
+  `\\baggregate\\s+(?:original\\s+)?(?:(?:principal|face)\\s+){1,2}amount\\s+(?:at\\s+any\\s+(?:one\\s+)?time\\s+outstanding\\s+)?(?:of\\s+)?(?:up\\s+to\\s+|not\\s+(?:in\\s+excess\\s+of|to\\s+exceed|exceeding)\\s+)?(${MONEY_SOURCE})`,
   'g',
 );
 const RECITAL_REQUEST =
-  /\b(?:request(?:ed|s)?|agreed|agrees|willing)\b[^.;]{0,200}?\b(?:extend|make|provide|issue|lend)\b/i;
+  /\b(?:request(?:ed|s)?|agreed|agrees|willing)\b[^.;]{0,200}?\b(?:extend|make|provide|issue|lend|establish)\b/i;
+// An amendment and restatement may itself be what is requested ("requested an amendment and
+// restatement ... to establish a term loan facility of up to $25,500,000"), so "amend" alone does not
+// disqualify a request; a clause about what exists or grows does.
 const RECITAL_OLD =
-  /\bExisting\b|\bexisting\s+credit|refinanc|previously|heretofore|\bprior\s+(?:credit|agreement|loan)|outstanding\s+under|amend|\bincrease|incremental/i;
+  /\bExisting\b|\bexisting\s+credit|refinanc|previously|heretofore|\bprior\s+(?:credit|agreement|loan)|outstanding\s+under|\bincrease|incremental/i;
 
 export function recitalFacilities(
   ctx: DocContext,
