@@ -332,3 +332,23 @@ rate applicable to such Obligations from time to time, payable on demand.\n`;
     expect(valueOf(text, 'prepayment_penalty', 'loan_booking_sheet')).toBe(true);
   });
 });
+
+describe('rules engine: second pass, guards on the new shapes', () => {
+  it('does not rename a later party after an earlier party\'s "a division of"', () => {
+    const text =
+      'THIS CREDIT AGREEMENT, dated as of May 1, 2020, is entered into among ACME INC., a Delaware corporation (the "Borrower"), ALPHA CAPITAL, a division of Beta Financial Inc., as administrative agent, and GAMMA BANK, N.A., as syndication agent.\n\nThe parties hereto agree as follows:\n';
+    expect(pairs(valueOf(text, 'lender_parties'))).toEqual([
+      'Administrative Agent|ALPHA CAPITAL',
+      'Syndication Agent|GAMMA BANK, N.A.',
+    ]);
+  });
+
+  it('does not pull a role-less name above a cover list into it', () => {
+    const text =
+      'CREDIT AGREEMENT\n\namong\n\nACME CORP.\n\nBANK ONE, N.A.,\n\nBANK TWO, N.A.,\n\nas Joint Lead Arrangers\n\fTABLE OF CONTENTS\n\nSection 1.1 Defined Terms.........1\nSection 1.2 Other Terms...........2\nSection 1.3 More Terms............3\n';
+    expect(pairs(valueOf(text, 'lender_parties'))).toEqual([
+      'Joint Lead Arranger|BANK ONE, N.A.',
+      'Joint Lead Arranger|BANK TWO, N.A.',
+    ]);
+  });
+});

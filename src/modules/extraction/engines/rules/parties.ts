@@ -161,6 +161,12 @@ function divisionParent(text: string, span: Entity, regionStart: number, lineMod
   DIVISION_OF.lastIndex = 0;
   for (let m = DIVISION_OF.exec(window); m; m = DIVISION_OF.exec(window)) last = m;
   if (!last) return null;
+  // The phrase must lead into this name ("a division of Merrill Lynch\n Business Financial Services
+  // Inc."), not belong to an earlier party of the same sentence ("..., a division of Beta Inc., as
+  // agent, GAMMA BANK").
+  const phraseEnd = from + last.index + last[0].length;
+  if (phraseEnd <= span.start && !/^[\sA-Za-z0-9.&'’-]*$/.test(text.slice(phraseEnd, span.start)))
+    return null;
   let end = from + last.index;
   while (end > regionStart && /[\s,]/.test(text[end - 1]!)) end--;
   const parent = scanNameBackward(text, end, lineMode);
@@ -288,13 +294,13 @@ function addCoParties(
       const afterBlank = skipBlank(end);
       if (afterBlank !== end) {
         const line = text.slice(text.lastIndexOf('\n', afterBlank - 1) + 1, afterBlank);
-        // Or the current name itself is a list item ("HSBC BANK USA, N.A., and"): the name above
-        // it belongs to the list even when its own comma was left out.
+        // Or the current name is the last but one of a list ("HSBC BANK USA, N.A., and"): the name
+        // above it belongs to the list even when its own comma was left out.
         const current = text.slice(
           cursor.start,
           text.indexOf('\n', cursor.start) < 0 ? text.length : text.indexOf('\n', cursor.start),
         );
-        const listItem = /,[ \t]*(?:(?:and|AND|&)[ \t]*)?$/.test(current);
+        const listItem = /,[ \t]*(?:and|AND|&)[ \t]*$/.test(current);
         if (
           !/^\s*(?:and|AND|&)\s*$|,[ \t]*(?:(?:and|AND|&)[ \t]*)?$|[ \t](?:and|AND|&)[ \t]*$/.test(line) &&
           !listItem
