@@ -75,16 +75,18 @@ const uploadedShard = (id: string) =>
 
 /**
  * Index keys: live documents are listed per tenant and per status; those waiting in `uploaded`
- * are also in the cross-tenant index the maintenance sweep reads (oldest first).
+ * (by upload time) and those `processing` under a lease (by lease end) are also in the
+ * cross-tenant index the maintenance sweep reads, oldest first, to find work whose job was lost.
  */
 function indexKeys(r: DocumentRecord): Record<string, string | null> {
   const live = !r.deletedAt;
   const waiting = live && r.status === 'uploaded';
+  const leased = live && r.status === 'processing' && r.leaseExpiresAt !== null;
   return {
     gsi1pk: live ? keys.documentsLive(r.tenantId) : null,
     gsi1sk: live ? r.id : null,
-    gsi2pk: waiting ? keys.documentsUploaded(uploadedShard(r.id)) : null,
-    gsi2sk: waiting ? `${iso(r.uploadedAt)}#${r.id}` : null,
+    gsi2pk: waiting ? keys.documentsUploaded(uploadedShard(r.id)) : leased ? keys.documentsLeased(uploadedShard(r.id)) : null,
+    gsi2sk: waiting ? `${iso(r.uploadedAt)}#${r.id}` : leased ? `${iso(r.leaseExpiresAt!)}#${r.id}` : null,
     gsi3pk: live ? keys.documentsByStatus(r.tenantId, r.status) : null,
     gsi3sk: live ? r.id : null,
   };
@@ -785,26 +787,28 @@ export function createDynamoDocumentStore({ doc, tables }: DynamoContext): Docum
       return out;
     },
 
-    async listStuck(olderThan, limit) {
+    async listStuck(since, limit) {
       if (limit <= 0) return [];
-      const perShard = await Promise.all(
-        Array.from({ length: COUNTER_SHARDS }, (_, shard) =>
-          doc.send(
-            new QueryCommand({
-              TableName,
-              IndexName: gsiName(2),
-              KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :before',
-              ExpressionAttributeValues: { ':pk': keys.documentsUploaded(shard), ':before': iso(olderThan) },
-              Limit: limit,
-            }),
-          ),
-        ),
-      );
+      const query = (pk: string, before: Date) =>
+        doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: gsiName(2),
+            KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :before',
+            ExpressionAttributeValues: { ':pk': pk, ':before': iso(before) },
+            Limit: limit,
+          }),
+        );
+      const shards = Array.from({ length: COUNTER_SHARDS }, (_, shard) => shard);
+      const perShard = await Promise.all([
+        ...shards.map((shard) => query(keys.documentsUploaded(shard), since.uploadedBefore)),
+        ...shards.map((shard) => query(keys.documentsLeased(shard), since.leaseExpiredBy)),
+      ]);
       return perShard
         .flatMap((r) => r.Items ?? [])
-        .sort((a, b) => (str(a.gsi2sk) < str(b.gsi2sk) ? -1 : 1))
-        .slice(0, limit)
-        .map(toRecord);
+        .map(toRecord)
+        .sort((a, b) => a.uploadedAt.getTime() - b.uploadedAt.getTime())
+        .slice(0, limit);
     },
 
     async liveDocumentIds(ids) {

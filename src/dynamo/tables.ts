@@ -156,6 +156,7 @@ export const keys = {
   documentsByStatus: (tenantId: string, status: string) =>
     `DOCUMENTS#${part(tenantId)}#STATUS#${part(status)}`,
   documentsUploaded: (shard: number) => `DOCUMENTS_UPLOADED#${shard}`,
+  documentsLeased: (shard: number) => `DOCUMENTS_LEASED#${shard}`,
   documentCounts: () => 'DOCUMENT_COUNTS',
 
   user: (id: string) => ({ pk: `USER#${part(id)}`, sk: 'USER' }),

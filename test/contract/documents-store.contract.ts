@@ -527,9 +527,10 @@ export function documentStoreContract(backend: ContractBackend): void {
   });
 
   describe('DocumentStore: maintenance', () => {
-    it('lists documents stuck in uploaded, oldest first, across tenants', async () => {
+    it('lists documents stuck in uploaded, or processing past their lease, oldest first, across tenants', async () => {
       // A time range no other case uses, so the result is this case's alone.
       const old = (ms: number) => new Date(Date.parse('1991-01-01T00:00:00.000Z') + ms);
+      const since = (ms: number, leaseMs = ms) => ({ uploadedBefore: old(ms), leaseExpiredBy: old(leaseMs) });
       const a = await newBooking();
       const b = await newBooking();
       const d1 = documentRecord(a.tenantId, a.id, { uploadedAt: old(3000) });
@@ -539,11 +540,14 @@ export function documentStoreContract(backend: ContractBackend): void {
       const claimed = documentRecord(b.tenantId, b.id, { uploadedAt: old(500) });
       await store().createDocuments([d1, d3, recent]);
       await store().createDocuments([d2, claimed]);
-      expect((await store().claimForProcessing(b.tenantId, claimed.id, at(0), LEASE)).claimed).toBe(true);
-      expect((await store().listStuck(old(10_000), 10)).map((d) => d.id)).toEqual([d2.id, d3.id, d1.id]);
-      expect((await store().listStuck(old(10_000), 2)).map((d) => d.id)).toEqual([d2.id, d3.id]);
+      // Its lease ends at old(100) + LEASE.
+      expect((await store().claimForProcessing(b.tenantId, claimed.id, old(100), LEASE)).claimed).toBe(true);
+      expect((await store().listStuck(since(10_000), 10)).map((d) => d.id)).toEqual([d2.id, d3.id, d1.id]);
+      expect((await store().listStuck(since(10_000), 2)).map((d) => d.id)).toEqual([d2.id, d3.id]);
+      // Once the lease is over (the worker died), the claimed document is stuck too.
+      expect((await store().listStuck(since(10_000, 100 + LEASE + 1), 10)).map((d) => d.id)).toEqual([claimed.id, d2.id, d3.id, d1.id]);
       await store().softDelete(a.tenantId, d3.id, at(0));
-      expect((await store().listStuck(old(10_000), 10)).map((d) => d.id)).toEqual([d2.id, d1.id]);
+      expect((await store().listStuck(since(10_000), 10)).map((d) => d.id)).toEqual([d2.id, d1.id]);
     });
 
     it('tells which document ids are live', async () => {
