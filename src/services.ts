@@ -151,6 +151,26 @@ export function createRedis(url: string): Redis {
   return redis;
 }
 
+/**
+ * Waits (at most the connect timeout) for a new client's first connection. Commands are not queued
+ * while it connects, so without this the first requests after start-up would skip the shared rate
+ * limits and readiness would report Redis down. If Redis is down, start-up goes on degraded.
+ */
+export function waitForRedis(redis: Redis, timeoutMs = 1500): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+}
+
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const log = pino(loggerOptions(config));
@@ -176,7 +196,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     if (!overrides.stores) closers.push(() => stores.close());
 
     const redis = config.redis ? createRedis(config.redis.url) : undefined;
-    if (redis) closers.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+    if (redis) {
+      closers.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
+      await waitForRedis(redis);
+    }
 
     const metrics = createMetricsRegistry();
     const audit = createAuditService(stores.audit, clock, log, config.auth.defaultTenantId);

@@ -55,25 +55,39 @@ const login = (app: TestApp, ip: string) =>
   app.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { grant_type: 'password', username: `nobody-${runId}@bank.example`, password: 'wrong-password' }, remoteAddress: ip });
 
 describe('with Redis', () => {
+  /**
+   * Alternates between the two instances until one answers 429. Redis calls that time out under load
+   * fail open (the documented degradation), so a request or two may slip through; but with separate
+   * counters each instance alone would allow `limit`, so no 429 could come before 2 x limit requests.
+   */
+  async function untilLimited(send: (app: TestApp, i: number) => Promise<{ statusCode: number }>, apps: TestApp[], limit: number) {
+    const statuses: number[] = [];
+    for (let i = 0; i < limit + 2 && !statuses.includes(429); i++) statuses.push((await send(apps[i % 2]!, i)).statusCode);
+    return statuses;
+  }
+
   it('shares the sign-in limit of an address between instances', async () => {
     const [a, b] = await pair({ REDIS_URL, RATE_LIMIT_LOGIN_PER_MINUTE: '4' });
     try {
       const ip = randomIp();
-      const sequence = [await login(a, ip), await login(b, ip), await login(a, ip), await login(b, ip)];
-      expect(sequence.map((r) => r.statusCode)).toEqual([401, 401, 401, 401]);
-      expect(sequence.map((r) => r.headers['ratelimit-remaining'])).toEqual(['3', '2', '1', '0']);
+      const statuses = await untilLimited((app) => login(app, ip), [a, b], 4);
+      expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
+      expect(statuses[statuses.length - 1]).toBe(429);
       for (const app of [a, b]) {
         const limited = await login(app, ip);
         expect(limited.statusCode).toBe(429);
         expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+        expect(limited.headers['ratelimit-limit']).toBe('4');
       }
-      // The counter lives in Redis, under the service's namespace.
+      // The counter lives in Redis, under the service's namespace, with the window as its expiry.
       const [, keys] = await redis.scan('0', 'MATCH', `cls-rl:*login:${ip}`, 'COUNT', 10_000);
       expect(keys).toHaveLength(1);
-      expect(Number(await redis.get(keys[0]!))).toBe(6);
-      expect(await redis.pttl(keys[0]!)).toBeGreaterThan(0);
+      expect(Number(await redis.get(keys[0]!))).toBeGreaterThanOrEqual(5);
+      const ttl = await redis.pttl(keys[0]!);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
       // Another address still has its whole budget.
-      expect((await login(b, randomIp())).headers['ratelimit-remaining']).toBe('3');
+      expect((await login(b, randomIp())).statusCode).toBe(401);
     } finally {
       await a.close();
       await b.close();
@@ -85,15 +99,17 @@ describe('with Redis', () => {
     try {
       const viewer = await a.auth('viewer', tenant);
       const ip = randomIp();
-      const get = (app: TestApp) => app.app.inject({ method: 'GET', url: '/api/v1/products', headers: { authorization: viewer.authorization }, remoteAddress: ip });
-      const statuses = [(await get(a)).statusCode, (await get(b)).statusCode, (await get(a)).statusCode];
-      expect(statuses).toEqual([200, 200, 200]);
+      const get = (app: TestApp, who = viewer) =>
+        app.app.inject({ method: 'GET', url: '/api/v1/products', headers: { authorization: who.authorization }, remoteAddress: ip });
+      const statuses = await untilLimited((app) => get(app), [a, b], 3);
+      expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+      expect(statuses[statuses.length - 1]).toBe(429);
       const limited = await get(b);
       expect(limited.statusCode).toBe(429);
       expect(limited.json().error_code).toBe('RATE_LIMITED');
       // Another user from the same address is not affected.
       const other = await b.auth('viewer', tenant);
-      expect((await b.app.inject({ method: 'GET', url: '/api/v1/products', headers: { authorization: other.authorization }, remoteAddress: ip })).statusCode).toBe(200);
+      expect((await get(b, other)).statusCode).toBe(200);
     } finally {
       await a.close();
       await b.close();
@@ -122,10 +138,11 @@ describe('with Redis', () => {
   });
 
   it('reports Redis in the readiness checks', async () => {
-    const app = await createTestApp({ database, env: { REDIS_URL } });
+    // A generous check timeout: on a busy machine the other checks must not flake this one.
+    const app = await createTestApp({ database, env: { REDIS_URL, HEALTH_CHECK_TIMEOUT_MS: '15000' } });
     try {
       const res = await app.app.inject({ method: 'GET', url: '/health/ready' });
-      expect(res.statusCode).toBe(200);
+      expect(res.statusCode, res.body).toBe(200);
       expect(res.json().checks.redis).toMatchObject({ status: 'up' });
     } finally {
       await app.close();
@@ -155,7 +172,10 @@ describe('when Redis is down', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const app = await createTestApp({ database, env: { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_LOGIN_PER_MINUTE: '1', RATE_LIMIT_PER_MINUTE: '1' } });
+    const app = await createTestApp({
+      database,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_LOGIN_PER_MINUTE: '1', RATE_LIMIT_PER_MINUTE: '1', HEALTH_CHECK_TIMEOUT_MS: '15000' },
+    });
     try {
       const ip = randomIp();
       // Limits fail open: more attempts than the budget all get real answers.

@@ -112,7 +112,7 @@ describe('compression', () => {
 
 describe('overload shedding', () => {
   it('answers 503 with Retry-After when over the heap limit, without running the handler; probes and metrics still answer', async () => {
-    const hot = await createTestApp({ env: { OVERLOAD_MAX_HEAP_USED_BYTES: '1' }, database: t.database });
+    const hot = await createTestApp({ env: { OVERLOAD_MAX_HEAP_USED_BYTES: '1', HEALTH_CHECK_TIMEOUT_MS: '15000' }, database: t.database });
     try {
       const analyst = await t.auth('analyst');
       // The heap is sampled once a second; until the first sample nothing is shed.
