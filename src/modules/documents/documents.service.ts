@@ -4,7 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
+import { isId, newId } from '../../lib/ids.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RequestMeta } from '../../lib/request-meta.js';
 import type { BlobStore } from '../../lib/blob-store/blob-store.js';
@@ -252,6 +252,14 @@ export function createDocumentService(deps: {
       if (!rec) throw new AppError('DOCUMENT_NOT_FOUND');
       // The row is hidden first; a crash before the blob goes leaves an orphan that the sweep removes.
       await blob.delete(rec.blobKey).catch((err: unknown) => deps.log.warn({ err, document_id: id }, 'blob delete failed; the sweep will retry'));
+      if (deps.knowledgeBase) {
+        // The knowledge base forgets the document at its next sync of the booking (an S3 data source
+        // drops objects that are gone, sidecar included); until then search leaves it out.
+        await blob.delete(`${rec.blobKey}.metadata.json`).catch(() => undefined);
+        await queue
+          .send('document.kb-sync', { tenantId, bookingId: rec.bookingId, phase: 'start' }, { singletonKey: `kb-${rec.bookingId}` })
+          .catch((err: unknown) => deps.log.warn({ err, document_id: id }, 'could not enqueue the knowledge base sync after a delete'));
+      }
       await audit.record(meta, { action: 'document.delete', outcome: 'success', targetType: 'document', targetId: id, details: { loan_booking_id: rec.bookingId } });
     },
 
@@ -272,7 +280,12 @@ export function createDocumentService(deps: {
 
     async search(tenantId, bookingId, query, limit) {
       await bookings.get(tenantId, bookingId);
-      if (deps.knowledgeBase) return deps.knowledgeBase.search(tenantId, bookingId, query, limit);
+      if (deps.knowledgeBase) {
+        const hits = await deps.knowledgeBase.search(tenantId, bookingId, query, limit);
+        // The index may still hold a deleted document until its next sync.
+        const live = await store.liveDocumentIds([...new Set(hits.map((h) => h.documentId).filter((id) => isId(id)))]);
+        return hits.filter((h) => live.has(h.documentId));
+      }
       return store.search(tenantId, bookingId, query, limit);
     },
   };

@@ -82,8 +82,8 @@ export function createKbSyncHandler(deps: {
 
     const pages = await store.pagesForBooking(tenantId, bookingId);
     const docIds = [...new Set(pages.map((p) => p.documentId))];
-    if (docIds.length === 0) return;
     if (blob.kind === 's3' && deps.bucket) {
+      // Also with no document left: the ingestion job is what removes deleted objects from the index.
       for (const id of docIds) {
         const doc = await store.find(tenantId, id);
         if (!doc) continue;
@@ -97,6 +97,7 @@ export function createKbSyncHandler(deps: {
       await queue.send('document.kb-sync', { tenantId, bookingId, phase: 'poll', ingestionJobId: started.jobId, polls: 0 }, { startAfterSeconds: pollSeconds });
       return;
     }
+    if (docIds.length === 0) return;
     const statuses = await kb.ingestDocuments(
       pages.map((p) => ({
         id: `${p.documentId}-p${p.page}`,

@@ -73,13 +73,22 @@ export function createProcessHandler(deps: ProcessingDeps): JobHandler<ProcessJo
     if (!claim.claimed) return;
     const doc = claim.record;
     const started = performance.now();
+    // Work past the lease is wasted (another worker may have taken the document over), and a parser
+    // that never returns must not hold a worker slot for ever: the lease bounds the whole attempt.
+    const overtime = new AbortController();
+    const timer = setTimeout(() => overtime.abort(), leaseMs);
+    const signal = AbortSignal.any([job.signal, overtime.signal]);
     try {
-      const extracted = await withLocalCopy({ blob: deps.blob, tempDir: path.join(deps.config.dataDir, 'tmp'), signal: job.signal }, doc.blobKey, (localPath) =>
-        extractText(localPath, doc.kind, {
-          ocr: deps.ocr(),
-          signal: job.signal,
-          maxBytes: doc.kind === 'text' || doc.kind === 'html' ? deps.config.uploads.maxFileBytes : deps.config.uploads.maxParseBytes,
-        }),
+      const extracted = await withinLease(
+        withLocalCopy({ blob: deps.blob, tempDir: path.join(deps.config.dataDir, 'tmp'), signal }, doc.blobKey, (localPath) =>
+          extractText(localPath, doc.kind, {
+            ocr: deps.ocr(),
+            signal,
+            maxBytes: doc.kind === 'text' || doc.kind === 'html' ? deps.config.uploads.maxFileBytes : deps.config.uploads.maxParseBytes,
+          }),
+        ),
+        overtime.signal,
+        leaseMs,
       );
       const classification = classifyDocument(extracted.pages);
       const passages = extracted.pages.flatMap((p) => splitPassages(p.page, p.text));
@@ -113,8 +122,23 @@ export function createProcessHandler(deps: ProcessingDeps): JobHandler<ProcessJo
       }
       await deps.store.releaseProcessing(tenantId, documentId, claim.token, 'Processing will be retried');
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   };
+}
+
+/** `work`, unless the lease runs out first: then a permanent `processing_timeout` (an admin may reprocess). */
+function withinLease<T>(work: Promise<T>, overtime: AbortSignal, leaseMs: number): Promise<T> {
+  const timedOut = new Promise<never>((_, reject) => {
+    const fail = () =>
+      reject(new AppError('UNPROCESSABLE_DOCUMENT', `Processing took longer than ${Math.round(leaseMs / 1000)} s`, { details: { reason: 'processing_timeout' } }));
+    if (overtime.aborted) fail();
+    else overtime.addEventListener('abort', fail, { once: true });
+  });
+  // The abandoned work may still settle later; its outcome no longer matters.
+  work.catch(() => undefined);
+  return Promise.race([work, timedOut]);
 }
 
 /** When none of a booking's documents is still pending, its index is ready (or goes to the knowledge base). */

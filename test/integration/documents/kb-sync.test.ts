@@ -110,6 +110,14 @@ describe('knowledge base sync (bedrock-agent stub)', () => {
       expect(retrieve.body.retrievalConfiguration.vectorSearchConfiguration.filter).toEqual({
         andAll: [{ equals: { key: 'booking_id', value: booking } }, { equals: { key: 'tenant_id', value: analyst.tenantId } }],
       });
+
+      // Deleted: the index still holds its passages, the search leaves them out.
+      const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/documents/${doc!.id}`, headers: { authorization: analyst.authorization } });
+      expect(del.statusCode).toBe(204);
+      const retrievesBefore = stub.count('Retrieve');
+      const after = await t.app.inject({ method: 'GET', url: `/api/v1/loan-bookings/${booking}/search?q=governed%20law`, headers: { authorization: analyst.authorization } });
+      expect(stub.count('Retrieve')).toBe(retrievesBefore + 1);
+      expect(after.json<{ items: unknown[] }>().items).toEqual([]);
     });
   });
 
@@ -171,21 +179,53 @@ describe('knowledge base sync (bedrock-agent stub)', () => {
       expect(synced.job_id).toBeTruthy();
     });
 
-    it('search goes through Retrieve filtered to the booking', async () => {
+    it('search goes through Retrieve filtered to the booking; a deleted document leaves the results and the bucket at once and the index at the next sync', async () => {
       const booking = await createBooking(t, analyst);
+      const [kept, removed] = await uploadOk(t, analyst, booking, [
+        { name: 'agreement.txt', type: 'text/plain', data: Buffer.from('CREDIT AGREEMENT. Interest accrues at SOFR plus the Applicable Margin.') },
+        { name: 'old-draft.txt', type: 'text/plain', data: Buffer.from('Old draft. Interest accrues at a rate to be agreed.') },
+      ]);
+      await waitForStatus(t, analyst, kept!.id);
+      await waitForStatus(t, analyst, removed!.id);
+      await waitForSync(t, analyst, booking, ['indexed', 'failed']);
+      const meta = (doc: { id: string }, name: string, page: number) => ({ booking_id: booking, tenant_id: analyst.tenantId, document_id: doc.id, file_name: name, page });
       stub.addPassages('KBS3', [
-        { text: 'Interest accrues at SOFR plus the Applicable Margin.', metadata: { booking_id: booking, tenant_id: analyst.tenantId, document_id: 'doc-1', file_name: 'agreement.pdf', page: 7 } },
-        { text: 'Interest accrues at a fixed rate for someone else.', metadata: { booking_id: 'another-booking', tenant_id: analyst.tenantId, document_id: 'doc-2', file_name: 'x.pdf', page: 1 } },
-        { text: 'Interest in another tenant.', metadata: { booking_id: booking, tenant_id: 'tenant-z', document_id: 'doc-3', file_name: 'y.pdf', page: 1 } },
+        { text: 'Interest accrues at SOFR plus the Applicable Margin.', metadata: meta(kept!, 'agreement.txt', 1) },
+        { text: 'Interest accrues at a rate to be agreed.', metadata: meta(removed!, 'old-draft.txt', 1) },
+        { text: 'Interest accrues at a fixed rate for someone else.', metadata: { ...meta(kept!, 'x.txt', 1), booking_id: 'another-booking' } },
+        { text: 'Interest accrues in another tenant.', metadata: { ...meta(kept!, 'y.txt', 1), tenant_id: 'tenant-z' } },
       ]);
-      const res = await t.app.inject({ method: 'GET', url: `/api/v1/loan-bookings/${booking}/search?q=interest%20accrues&limit=5`, headers: { authorization: analyst.authorization } });
-      expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<{ items: unknown[] }>().items).toEqual([
-        { document_id: 'doc-1', document_name: 'agreement.pdf', page: 7, start: 0, end: 52, text: 'Interest accrues at SOFR plus the Applicable Margin.', score: expect.any(Number), highlights: [] },
-      ]);
+      const search = async () => {
+        const res = await t.app.inject({ method: 'GET', url: `/api/v1/loan-bookings/${booking}/search?q=interest%20accrues&limit=5`, headers: { authorization: analyst.authorization } });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json<{ items: { document_id: string; document_name: string; page: number; text: string }[] }>().items;
+      };
+      expect((await search()).map((h) => h.document_id).sort()).toEqual([kept!.id, removed!.id].sort());
       const retrieve = stub.requestsFor('Retrieve').at(-1)!;
       expect(retrieve.params.knowledgeBaseId).toBe('KBS3');
-      expect(retrieve.body.retrievalConfiguration.vectorSearchConfiguration).toMatchObject({ numberOfResults: 5 });
+      expect(retrieve.body.retrievalConfiguration.vectorSearchConfiguration).toMatchObject({
+        numberOfResults: 5,
+        filter: { andAll: [{ equals: { key: 'booking_id', value: booking } }, { equals: { key: 'tenant_id', value: analyst.tenantId } }] },
+      });
+
+      const removedKey = `tenants/${analyst.tenantId}/loan-bookings/${booking}/documents/${removed!.id}/original`;
+      expect(await t.app.services.blob.head(`${removedKey}.metadata.json`)).toBeDefined();
+      const startsBefore = stub.count('StartIngestionJob');
+      const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/documents/${removed!.id}`, headers: { authorization: analyst.authorization } });
+      expect(del.statusCode).toBe(204);
+      expect(await t.app.services.blob.head(removedKey)).toBeUndefined();
+      expect(await t.app.services.blob.head(`${removedKey}.metadata.json`)).toBeUndefined();
+      const after = await search();
+      expect(after).toEqual([{ document_id: kept!.id, document_name: 'agreement.txt', page: 1, start: 0, end: 52, text: 'Interest accrues at SOFR plus the Applicable Margin.', score: expect.any(Number), highlights: [] }]);
+      // The booking is synced again so that the data source drops the deleted object.
+      await waitFor('a new ingestion after the delete', async () => (stub.count('StartIngestionJob') > startsBefore ? true : undefined), 30_000, 200);
+      const token = stub.requestsFor('StartIngestionJob').at(-1)!.body.clientToken as string;
+      const resync = [...stub.jobs.values()].find((j) => j.clientToken === token)!;
+      const settled = await waitFor('the booking to follow the new ingestion to its end', async () => {
+        const st = await syncStatus(t, analyst, booking);
+        return st.job_id === resync.ingestionJobId && st.state !== 'pending' ? st : undefined;
+      }, 30_000, 200);
+      expect(settled.state).toBe('indexed');
     });
   });
 });

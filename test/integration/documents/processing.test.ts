@@ -193,6 +193,20 @@ describe('document processing and maintenance', () => {
     });
   });
 
+  describe('bounded by the lease', () => {
+    it('an extraction that never returns ends failed (processing_timeout) when the lease runs out, freeing the worker', async () => {
+      const [doc] = await uploadOk(t, analyst, booking, [{ name: 'stuck.png', type: 'image/png', data: await makePng('NEVER READ') }]);
+      const s = t.app.services;
+      const config = { ...s.config, worker: { ...s.config.worker, processingTimeoutSeconds: 2 } };
+      const hungOcr: OcrEngine = { recognize: () => new Promise<string>(() => undefined), close: () => Promise.resolve() };
+      const started = Date.now();
+      await createProcessHandler(deps({ config, ocr: () => hungOcr }))(job(doc!));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await record(doc!.id)).toMatchObject({ status: 'failed', errorCode: 'processing_timeout', leaseToken: null });
+      expect((await record(doc!.id))!.errorMessage).toMatch(/longer than 2 s/);
+    });
+  });
+
   describe('at-least-once delivery', () => {
     it('a redelivered job for a processed document changes nothing: one set of pages and passages', async () => {
       const [doc] = await uploadOk(t, analyst, booking, [{ name: 'twice.pdf', type: 'application/pdf', data: makeTextPdf(['TERM SHEET for the Acme facility', 'Second page of the term sheet', 'Third page of the term sheet']) }]);
