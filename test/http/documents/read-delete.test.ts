@@ -146,6 +146,20 @@ describe('documents: read, download, pages, search, delete, reprocess', () => {
       expect((await get(otherAnalyst, '/api/v1/documents')).json().items).toEqual([]);
     });
 
+    it('the organisation-wide list pages with its own cursor', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await get(analyst, `/api/v1/documents?limit=2&product_id=term-loans${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.statusCode, res.body).toBe(200);
+        const body = res.json<{ items: DocView[]; next_cursor: string | null }>();
+        expect(body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...body.items.map((d) => d.id));
+        cursor = body.next_cursor;
+      } while (cursor);
+      expect(seen).toEqual([broken.id, txt.id, html.id, docx.id, pdf.id]);
+    });
+
     it('400 for a cursor replayed with other filters or forged; 400 for a bad filter value', async () => {
       const first = (await get(analyst, `/api/v1/loan-bookings/${booking}/documents?limit=1`)).json<{ next_cursor: string }>();
       const replay = await get(analyst, `/api/v1/loan-bookings/${booking}/documents?limit=1&status=processed&cursor=${first.next_cursor}`);
