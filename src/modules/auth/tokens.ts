@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, createSecretKey, randomBytes, create
 import { SignJWT, jwtVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../lib/errors.js';
-import { newId } from '../../lib/ids.js';
+import { isId, newId } from '../../lib/ids.js';
 import { isRole, permissionsOf, type Principal, type Role } from './roles.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -82,7 +82,9 @@ export function createTokenService(auth: Config['auth'], now: () => Date = () =>
       },
     );
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => typeof r === 'string' && isRole(r)) : [];
-    if (typeof payload.sub !== 'string' || typeof payload.tenant_id !== 'string') throw new Error('claims');
+    // Our users' ids are UUIDs; anything else (a token minted elsewhere with our key) would fail deep
+    // in the store's id column instead of here.
+    if (typeof payload.sub !== 'string' || !isId(payload.sub) || typeof payload.tenant_id !== 'string') throw new Error('claims');
     return { userId: payload.sub, tenantId: payload.tenant_id, roles, permissions: permissionsOf(roles), source: 'local' };
   }
 
