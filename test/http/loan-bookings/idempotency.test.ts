@@ -181,6 +181,29 @@ describe('Idempotency-Key on create', () => {
     expect(await count('Bad Key')).toBe(0);
   });
 
+  it('forgets a key after a day: it may then be used for a new request', async () => {
+    let offsetMs = 0;
+    const later = await createTestApp({ database: t.database, build: { clock: { now: () => new Date(Date.now() + offsetMs) } } });
+    try {
+      const key = randomUUID();
+      const first = await post(key, { customer_name: 'Day Old Key Ltd', product_id: 'term-loans' });
+      expect(first.statusCode).toBe(201);
+      // The same user, with a token minted at the app's (moved) time.
+      const send = async (payload: Record<string, unknown>) => {
+        const { token } = await later.app.services.tokens.issueAccessToken({ userId: analyst.userId, tenantId: TENANT, roles: ['analyst'] });
+        return later.app.inject({ method: 'POST', url: '/api/v1/loan-bookings', headers: { authorization: `Bearer ${token}`, 'idempotency-key': key }, payload });
+      };
+      expect((await send({ customer_name: 'Day Old Key Two', product_id: 'term-loans' })).statusCode).toBe(422);
+      offsetMs = 25 * 3600_000;
+      const reused = await send({ customer_name: 'Day Old Key Two', product_id: 'term-loans' });
+      expect(reused.statusCode).toBe(201);
+      expect(reused.headers['idempotency-replayed']).toBeUndefined();
+      expect(await count('Day Old Key')).toBe(2);
+    } finally {
+      await later.close();
+    }
+  });
+
   it('creates a new booking on every request without a key', async () => {
     const payload = { customer_name: 'No Key Ltd', product_id: 'term-loans' };
     await post(undefined, payload);
