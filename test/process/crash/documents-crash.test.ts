@@ -139,11 +139,12 @@ describe('kill -9 drills (real process, PGlite, disk)', () => {
     expect(leftBlobs).toContain(`tenants/${TENANT}/loan-bookings/${booking}/documents/${acked.id}/original`);
     expect((await tempFiles()).length).toBeGreaterThan(0);
 
-    // The second life: same DATA_DIR, workers on, a fast sweep with a short grace period.
+    // The second life: same DATA_DIR, workers on, a fast sweep with a short grace period, and short
+    // leases so that the next drill's takeover comes quickly.
     restarted = await startServerProcess({
       dataDir,
       cwd: workDir,
-      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '5' },
+      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '8' },
     });
     token = await adminToken(restarted.url);
     // The embedded database came back with everything committed before the kill, and nothing else.
@@ -157,7 +158,7 @@ describe('kill -9 drills (real process, PGlite, disk)', () => {
       const d = await api<Doc>(restarted, token, 'GET', `/api/v1/documents/${acked.id}`);
       return d.json.status === 'processed' || d.json.status === 'failed' ? d.json : undefined;
     }, 60_000, 200);
-    expect(processed).toMatchObject({ status: 'processed', page_count: 1 });
+    expect(processed, JSON.stringify(processed)).toMatchObject({ status: 'processed', page_count: 1 });
 
     await until('the sweep to remove the orphan blob and the temp file', async () =>
       (await bookingBlobs(booking)).length === 1 && (await tempFiles()).length === 0 ? true : undefined, 30_000, 200);
@@ -186,10 +187,12 @@ describe('kill -9 drills (real process, PGlite, disk)', () => {
     }, 60_000, 25);
     await restarted.kill9();
 
+    // The dead worker's lease (8 s, from the second life) decides when the takeover may happen; this
+    // life's own lease is long, so that OCR on a busy machine is not cut short by it.
     const third = await startServerProcess({
       dataDir,
       cwd: workDir,
-      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '5' },
+      env: { WORKER_MODE: 'embedded', MAINTENANCE_SWEEP_INTERVAL_MS: '300', ORPHAN_GRACE_MS: '1000', DOCUMENT_PROCESSING_TIMEOUT_SECONDS: '300' },
     });
     try {
       token = await adminToken(third.url);
@@ -197,7 +200,7 @@ describe('kill -9 drills (real process, PGlite, disk)', () => {
         const d = await api<Doc>(third, token, 'GET', `/api/v1/documents/${doc!.id}`);
         return d.json.status === 'processed' || d.json.status === 'failed' ? d.json : undefined;
       }, 90_000, 200);
-      expect(done).toMatchObject({ status: 'processed', page_count: 3, ocr_pages: 3 });
+      expect(done, JSON.stringify(done)).toMatchObject({ status: 'processed', page_count: 3, ocr_pages: 3 });
       const pages = await api<{ items: { page: number; text: string; method: string }[] }>(third, token, 'GET', `/api/v1/documents/${doc!.id}/pages`);
       expect(pages.json.items.map((p) => [p.page, p.method])).toEqual([
         [1, 'ocr'],
