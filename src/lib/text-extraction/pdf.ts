@@ -1,3 +1,4 @@
+import './node-compat.js';
 import { createIsomorphicCanvasFactory, getDocumentProxy } from 'unpdf';
 import type * as NapiCanvas from '@napi-rs/canvas';
 import type { PDFDocumentProxy } from 'unpdf/pdfjs';
