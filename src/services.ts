@@ -220,14 +220,16 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     }
     const q = queue;
     await q.start();
-    closers.push(() => q.stop({ graceful: true, timeoutMs: config.server.shutdownTimeoutMs }));
-    registerQueueMetrics(q, metrics);
+    // Closers run in reverse: the queue drains its running jobs first, then the OCR worker and the
+    // Bedrock clients those jobs use are released.
     let ocrEngine: OcrEngine | undefined;
     closers.push(async () => {
       await ocrEngine?.close();
     });
     const bedrock = createBedrock(config);
     if (bedrock) closers.push(async () => bedrock.clients.destroy());
+    closers.push(() => q.stop({ graceful: true, timeoutMs: config.server.shutdownTimeoutMs }));
+    registerQueueMetrics(q, metrics);
     const documents = createDocumentService({
       config,
       store: stores.documents,
