@@ -7,8 +7,9 @@ export default defineConfig({
     pool: 'forks',
     // Many tests wait on I/O (databases, queues, child processes): more workers than cores pays off.
     maxWorkers: 3,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Some tests start their own app (PGlite + queue); on a busy 2-core machine that alone can take 20 s.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     globalSetup: ['test/global-setup.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     coverage: {
