@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config/config.js';
 import { loggerOptions } from './lib/logger.js';
 import { ProblemSchema } from './lib/http-schemas.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrorHandler, clientErrorHandler } from './plugins/errors.js';
 import { requestContextPlugin, genRequestId } from './plugins/request-context.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { healthPlugin } from './plugins/health.js';
@@ -54,6 +54,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every 30 s by
+    // default: a slowloris client got up to 30 s more than configured. Sweep at a quarter of the timeout.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headersTimeoutMs / 4))) },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 

@@ -32,7 +32,8 @@ export const ERROR_CATALOGUE = {
   BLOB_NOT_FOUND: { status: 404, title: 'Stored file not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable' },
-  // 409 / 412 / 413 / 415 / 416 / 422 / 428 / 429
+  // 408 / 409 / 412 / 413 / 415 / 416 / 422 / 428 / 429 / 431
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
   CONFLICT: { status: 409, title: 'Conflict' },
   EMAIL_TAKEN: { status: 409, title: 'Email already in use' },
   PRODUCT_EXISTS: { status: 409, title: 'Product already exists' },
@@ -50,6 +51,7 @@ export const ERROR_CATALOGUE = {
   WEAK_PASSWORD: { status: 422, title: 'Password does not meet the policy' },
   PRECONDITION_REQUIRED: { status: 428, title: 'If-Match header required' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   // 5xx
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   UPSTREAM_ERROR: { status: 502, title: 'Upstream service error' },

@@ -1,6 +1,9 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, ERROR_CATALOGUE, isAppError, type ErrorCode, type FieldErrors } from '../lib/errors.js';
+import { errorResponses } from '../lib/http-schemas.js';
+import { newId } from '../lib/ids.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -167,6 +170,61 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL_ERROR', undefined, { cause: err });
 }
 
+/**
+ * Fastify's `frameworkErrors` hook: errors raised by the router before any route or hook runs (a
+ * malformed percent-encoding in the path, a path parameter longer than maxParamLength). Without it
+ * Fastify answers them itself with plain JSON that echoes the whole path back (up to the URL limit)
+ * and no request id, outside the error model.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let appError: AppError;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') appError = new AppError('BAD_REQUEST', 'A path parameter is longer than any valid value');
+  else if (error.code === 'FST_ERR_BAD_URL') appError = new AppError('BAD_REQUEST', 'The path is not valid (malformed percent-encoding)');
+  else appError = toAppError(error);
+  reply.header('x-request-id', request.id);
+  if (appError.status >= 500) request.log.error({ err: error, error_code: appError.code }, 'request failed in the router');
+  else request.log.info({ error_code: appError.code, framework_code: error.code }, 'request rejected by the router');
+  sendProblem(request, reply, appError);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request at all
+ * (headers too large, a malformed request line or header, a request that took too long to arrive).
+ * Answered in the service's error shape, then the connection is closed: the stream is no longer in a
+ * state where another request could be read from it.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+  const entry = ERROR_CATALOGUE[code];
+  const requestId = newId();
+  const detail =
+    code === 'REQUEST_TIMEOUT'
+      ? 'The request did not arrive in time'
+      : code === 'HEADERS_TOO_LARGE'
+        ? 'The request headers are larger than allowed'
+        : 'The request is not valid HTTP';
+  const body = JSON.stringify({
+    type: problemType(code),
+    title: entry.title,
+    status: entry.status,
+    detail,
+    instance: '',
+    error_code: code,
+    message: detail,
+    timestamp: new Date().toISOString(),
+    request_id: requestId,
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${entry.status} ${entry.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export interface RouteIndex {
   add(method: string, url: string): void;
   allowedMethods(path: string): string[];
@@ -197,6 +255,14 @@ export const errorsPlugin = fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const m of methods) if (m !== 'HEAD' && m !== 'OPTIONS') index.add(m, route.url);
+      // Fastify refuses a body before the handler runs when it is too large (413) or of a type the
+      // route does not parse (415): every route with a body can answer both, so its schema says so.
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (route.schema?.body && response) {
+        for (const [status, schema] of Object.entries(errorResponses(413, 415))) {
+          if ((status === '413' || status === '415') && !(status in response)) response[status] = schema;
+        }
+      }
     });
 
     app.setErrorHandler((err, request, reply) => {

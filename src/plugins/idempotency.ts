@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler, onSendHookHandler, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../lib/errors.js';
+import { errorResponses } from '../lib/http-schemas.js';
 import type { Clock } from '../lib/clock.js';
 import type { IdempotencyStore, IdempotencyScope } from '../modules/idempotency/idempotency.store.js';
 
@@ -117,6 +118,13 @@ export const idempotencyPlugin = fp(
       route.preHandler = add(route.preHandler, preHandler);
       route.onSend = add(route.onSend, onSend);
       route.onResponse = add(route.onResponse, onResponse);
+      // Any idempotent route can answer a duplicate in flight (409) or a reused key (422): its schema says so.
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response) {
+        for (const [status, schema] of Object.entries(errorResponses(409, 422))) {
+          if ((status === '409' || status === '422') && !(status in response)) response[status] = schema;
+        }
+      }
     });
     done();
   },

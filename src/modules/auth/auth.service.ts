@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { cleanText } from '../../lib/text.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RequestMeta } from '../../lib/request-meta.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -239,7 +240,7 @@ export function createAuthService({ config, store, tokens, audit, clock }: Deps)
         id: newId(),
         tenantId: principal.tenantId,
         email,
-        displayName: input.display_name.trim(),
+        displayName: cleanText(input.display_name, 'display_name'),
         roles: [...new Set(input.roles)],
         passwordHash: await hashPassword(input.password),
         active: true,
@@ -272,7 +273,7 @@ export function createAuthService({ config, store, tokens, audit, clock }: Deps)
         principal.tenantId,
         id,
         {
-          ...(patch.display_name !== undefined ? { displayName: patch.display_name.trim() } : {}),
+          ...(patch.display_name !== undefined ? { displayName: cleanText(patch.display_name, 'display_name') } : {}),
           ...(patch.roles !== undefined ? { roles: [...new Set(patch.roles)] } : {}),
           ...(patch.active !== undefined ? { active: patch.active } : {}),
         },

@@ -1,4 +1,5 @@
 import { AppError } from '../../lib/errors.js';
+import { cleanText } from '../../lib/text.js';
 import type { Cache } from '../../lib/cache.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RequestMeta } from '../../lib/request-meta.js';
@@ -77,7 +78,15 @@ export function createProductService(store: ProductStore, cache: Cache, clock: C
       const tenantId = meta.principal!.tenantId;
       await load(tenantId);
       const now = clock.now();
-      const created = await store.create({ tenantId, id: input.id, name: input.name.trim(), description: input.description.trim(), active: true, createdAt: now, updatedAt: now });
+      const created = await store.create({
+        tenantId,
+        id: input.id,
+        name: cleanText(input.name, 'name'),
+        description: cleanText(input.description, 'description'),
+        active: true,
+        createdAt: now,
+        updatedAt: now,
+      });
       await cache.delete(cacheKey(tenantId));
       await audit.record(meta, { action: 'product.create', outcome: 'success', targetType: 'product', targetId: created.id });
       return toProductView(created);
@@ -85,19 +94,15 @@ export function createProductService(store: ProductStore, cache: Cache, clock: C
     async update(id, patch, meta) {
       const tenantId = meta.principal!.tenantId;
       await load(tenantId);
-      const updated = await store.update(
-        tenantId,
-        id,
-        {
-          ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-          ...(patch.description !== undefined ? { description: patch.description.trim() } : {}),
-          ...(patch.active !== undefined ? { active: patch.active } : {}),
-        },
-        clock.now(),
-      );
+      const changes = {
+        ...(patch.name !== undefined ? { name: cleanText(patch.name, 'name') } : {}),
+        ...(patch.description !== undefined ? { description: cleanText(patch.description, 'description') } : {}),
+        ...(patch.active !== undefined ? { active: patch.active } : {}),
+      };
+      const updated = await store.update(tenantId, id, changes, clock.now());
       if (!updated) throw new AppError('PRODUCT_NOT_FOUND');
       await cache.delete(cacheKey(tenantId));
-      await audit.record(meta, { action: 'product.update', outcome: 'success', targetType: 'product', targetId: id, details: { ...patch } });
+      await audit.record(meta, { action: 'product.update', outcome: 'success', targetType: 'product', targetId: id, details: { ...changes } });
       return toProductView(updated);
     },
   };
