@@ -2,8 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createSecretKey } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+
+// Some tests here start extra app instances (an embedded database each): slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * An external OpenID Connect provider (Cognito, Okta, Entra): a JWKS served over HTTP from

@@ -2,9 +2,12 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, createTestDatabase, type TestApp } from '../../helpers/app.js';
 import type { Database } from '../../../src/db/database.js';
+
+// Some tests here start extra app instances (an embedded database each): slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * Rate limits and the product cache shared by several instances through the real Redis on

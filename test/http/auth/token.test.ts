@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../../src/lib/clock.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+
+// Some tests here start extra app instances (an embedded database each): slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const ADMIN_EMAIL = 'Admin@Bank.example';
 const ADMIN_PASSWORD = 'Vx7#kP2m!Qz9wL4t';

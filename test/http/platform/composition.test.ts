@@ -1,12 +1,15 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../../src/app.js';
 import { newId } from '../../../src/lib/ids.js';
 import { createServices } from '../../../src/services.js';
 import { startServer } from '../../../src/server.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../helpers/postgres.js';
 import { testConfig } from '../../helpers/app.js';
+
+// Some tests here start extra app instances (an embedded database each): slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * The composition root as production runs it: adapters chosen from configuration alone (no test

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { servedRoutes } from './route-tree.js';
+
+// Some tests here start extra app instances (an embedded database each): slow on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 interface Parameter {
   in: string;
