@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/', 'scripts/*.mjs', '.tmp/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'data/', 'scripts/*.mjs', '.tmp/', '*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
