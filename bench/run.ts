@@ -104,7 +104,7 @@ async function startApp(env: Record<string, string>): Promise<{ app: App; base: 
   let bookingId = '';
   for (let i = 0; i < 60; i++) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/loan-bookings', headers: { authorization: auth }, payload: { customer_name: `Bench Customer ${i}`, product_id: 'term-loans' } });
-    bookingId = (res.json() as { id: string }).id;
+    bookingId = res.json<{ id: string }>().id;
   }
   return { app, base, auth, bookingId };
 }
