@@ -21,13 +21,13 @@ import {
   conditionFailedAt,
   dateOrNull,
   iso,
-  queryAll,
   str,
   strOrNull,
   updateExpression,
   withConflictRetry,
   type DynamoContext,
   type Item,
+  countsByStatus,
 } from './client.js';
 import { COUNTER_SHARDS, gsiName, keys, sheetVersionKey } from './tables.js';
 
@@ -311,18 +311,6 @@ export function createDynamoBookingSheetStore({ doc, tables }: DynamoContext): B
       return (res.Items ?? []).map(toSheet);
     },
 
-    async countByStatus() {
-      const items = await queryAll(doc, {
-        TableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.sheetCounts() },
-        ConsistentRead: true,
-      });
-      const out = Object.fromEntries(SHEET_STATUSES.map((s) => [s, 0])) as Record<SheetStatus, number>;
-      for (const i of items)
-        if ((SHEET_STATUSES as readonly string[]).includes(str(i.status)))
-          out[i.status as SheetStatus] += Number(i.count ?? 0);
-      return out;
-    },
+    countByStatus: () => countsByStatus(doc, TableName, keys.sheetCounts(), SHEET_STATUSES),
   };
 }

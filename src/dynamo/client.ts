@@ -346,3 +346,27 @@ export async function deletePartition(doc: DynamoDBDocumentClient, table: string
     items.map((i) => ({ delete: { pk: str(i.pk), sk: str(i.sk) } })),
   );
 }
+
+/**
+ * Sums the (sharded) status counters kept under one partition into a count per status; statuses
+ * outside `statuses` are ignored, and every listed status appears (0 when absent).
+ */
+export async function countsByStatus<S extends string>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  counterPk: string,
+  statuses: readonly S[],
+): Promise<Record<S, number>> {
+  const items = await queryAll(doc, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': counterPk },
+    ConsistentRead: true,
+  });
+  const out = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<S, number>;
+  for (const i of items) {
+    const status = str(i.status);
+    if ((statuses as readonly string[]).includes(status)) out[status as S] += Number(i.count ?? 0);
+  }
+  return out;
+}

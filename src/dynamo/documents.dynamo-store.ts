@@ -36,6 +36,7 @@ import {
   BOUNDED_PAGES,
   type DynamoContext,
   type Item,
+  countsByStatus,
 } from './client.js';
 import { COUNTER_SHARDS, DOCUMENT_SK_PREFIX, gsiName, keys, pageKey } from './tables.js';
 import { matchPassage, parseQuery } from './text-search.js';
@@ -85,7 +86,11 @@ function indexKeys(r: DocumentRecord): Record<string, string | null> {
   return {
     gsi1pk: live ? keys.documentsLive(r.tenantId) : null,
     gsi1sk: live ? r.id : null,
-    gsi2pk: waiting ? keys.documentsUploaded(uploadedShard(r.id)) : leased ? keys.documentsLeased(uploadedShard(r.id)) : null,
+    gsi2pk: waiting
+      ? keys.documentsUploaded(uploadedShard(r.id))
+      : leased
+        ? keys.documentsLeased(uploadedShard(r.id))
+        : null,
     gsi2sk: waiting ? `${iso(r.uploadedAt)}#${r.id}` : leased ? `${iso(r.leaseExpiresAt!)}#${r.id}` : null,
     gsi3pk: live ? keys.documentsByStatus(r.tenantId, r.status) : null,
     gsi3sk: live ? r.id : null,
@@ -820,18 +825,6 @@ export function createDynamoDocumentStore({ doc, tables }: DynamoContext): Docum
       return new Set(items.filter((i) => i.deletedAt === undefined).map((i) => str(i.id)));
     },
 
-    async countByStatus() {
-      const items = await queryAll(doc, {
-        TableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.documentCounts() },
-        ConsistentRead: true,
-      });
-      const out = Object.fromEntries(DOCUMENT_STATUSES.map((s) => [s, 0])) as Record<DocumentStatus, number>;
-      for (const i of items)
-        if ((DOCUMENT_STATUSES as readonly string[]).includes(str(i.status)))
-          out[i.status as DocumentStatus] += Number(i.count ?? 0);
-      return out;
-    },
+    countByStatus: () => countsByStatus(doc, TableName, keys.documentCounts(), DOCUMENT_STATUSES),
   };
 }
