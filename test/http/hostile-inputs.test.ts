@@ -1,3 +1,4 @@
+import * as nodeZlib from 'node:zlib';
 /**
  * A catalogue of transport-level hostile inputs, against the real app on a real loopback listener
  * (raw sockets where a well-behaved client would refuse to send the bytes) and through `inject`.
@@ -154,9 +155,16 @@ describe('headers', () => {
     const res = await raw([
       `GET /health/live HTTP/1.1\r\nHost: x\r\n${filler}X-Request-ID: abcdefgh-1\r\nX-Request-ID: abcdefgh-2\r\nConnection: close\r\n\r\n`,
     ]);
-    expect(res.status).toBe(200);
-    // Node joins repeated X-Request-ID values with ", ": not a well-formed id, so a fresh one is made.
-    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Node 20 reads them all; Node 24's parser refuses that many header lines with 431 before routing.
+    // Either way the answer is well formed and the server keeps serving.
+    if (res.status === 431) {
+      expectProblem(res, 431);
+    } else {
+      expect(res.status).toBe(200);
+      // Node joins repeated X-Request-ID values with ", ": not a well-formed id, so a fresh one is made.
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    await stillServing();
   });
 
   it.each([
@@ -267,14 +275,21 @@ describe('bodies', () => {
   });
 
   it('refuses unknown and stacked content codings with 415', async () => {
-    for (const encoding of ['x-compress-9000', 'gzip, gzip', 'zstd']) {
+    // zstd is a known coding where Node's zlib has it (Node 22.15+): there '{}' is simply not valid zstd (400).
+    const zstdKnown = typeof (nodeZlib as unknown as Record<string, unknown>).createZstdDecompress === 'function';
+    const cases: [string, number][] = [
+      ['x-compress-9000', 415],
+      ['gzip, gzip', 415],
+      ['zstd', zstdKnown ? 400 : 415],
+    ];
+    for (const [encoding, status] of cases) {
       const res = await t.app.inject({
         method: 'POST',
         url: '/api/v1/loan-bookings',
         headers: { authorization: analyst, 'content-type': 'application/json', 'content-encoding': encoding },
         payload: '{}',
       });
-      expectProblem(res, 415);
+      expectProblem(res, status);
     }
   });
 
