@@ -78,7 +78,7 @@ describe('verified-token memory', () => {
 
   it('never shares what it remembers between services with different keys', async () => {
     const a = createTokenService(base);
-    const b = createTokenService({ ...base, jwt: { ...base.jwt, secret: 'other-secret-0123456789-abcdefghijklmn' } });
+    const b = createTokenService({ ...base, jwt: { alg: 'HS256', kid: base.jwt.kid, previous: {}, secret: 'other-secret-0123456789-abcdefghijklmn' } });
     const { token } = await a.issueAccessToken(claims);
     expect(await code(a.verify(token))).toBe('accepted');
     expect(await code(b.verify(token))).toBe('INVALID_TOKEN');
