@@ -574,11 +574,20 @@ async function main(): Promise<void> {
     let e2eAgreement: { pdf: Buffer; pages: number } | undefined;
     if (ONLY.has('e2e') && agreement) {
       const probe = tempDir('cls-bench-probe-');
-      const s = await startService({ entry, store: { kind: 'pglite' }, dataDir: probe.path, workerMode: 'off' });
-      const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      const s = await startService({ entry, store: { kind: 'pglite' }, dataDir: probe.path, workerMode: 'off', env: { DOCS_ENABLED: 'true' } });
+      let doc: { paths?: Record<string, unknown> } = {};
+      for (let attempt = 0; attempt < 20 && !doc.paths; attempt++) {
+        const res = await fetch(`${s.url}/openapi.json`);
+        doc = (await res.json()) as typeof doc;
+        if (!doc.paths) {
+          log(`probe: /openapi.json answered ${res.status}; retrying`);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
       await s.stop();
       probe.remove();
-      const have = ['/api/v1/loan-bookings/{id}/extractions', '/api/v1/loan-bookings/{id}/extractions/{runId}', '/api/v1/loan-bookings/{id}/booking-sheet'].every((p) => p in doc.paths);
+      const paths = doc.paths ?? {};
+      const have = ['/api/v1/loan-bookings/{id}/extractions', '/api/v1/loan-bookings/{id}/extractions/{runId}', '/api/v1/loan-bookings/{id}/booking-sheet'].every((p) => p in paths);
       if (have) {
         const { makeTextPdf } = await import('../test/helpers/fixtures.js');
         const pages = QUICK ? agreement.pages.slice(0, 60) : agreement.pages;
