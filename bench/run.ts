@@ -52,7 +52,8 @@ function flag(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 const QUICK = process.argv.includes('--quick');
-const PROFILE = process.argv.includes('--profile');
+/** --profile: CPU profile of the service under get-by-id load; --profile=upload: during one upload of the largest size. */
+const PROFILE: 'get' | 'upload' | undefined = process.argv.includes('--profile') ? 'get' : (flag('profile') as 'get' | 'upload' | undefined);
 const WRITE = !process.argv.includes('--no-write') && !QUICK;
 const RUNS = Number(flag('runs') ?? (QUICK ? 1 : 3));
 const DURATION = Number(flag('duration') ?? (QUICK ? 3 : 10));
@@ -109,6 +110,8 @@ interface UploadRow {
   bytes: number;
   uploadMBps: number;
   diskMBps: number;
+  /** The same upload to a bare Fastify route that reads and discards the body: this machine's transport ceiling. */
+  sinkMBps: number;
   ratio: number;
   rssBefore: number;
   peakGrowth: number;
@@ -278,7 +281,7 @@ async function httpScenarios(store: Store, bare: Child, service: Service, auth: 
 // ------------------------------------------------------------------------------------------------
 // Uploads
 
-async function uploadScenarios(store: Store, service: Service, auth: string, dataDir: string, report: Report): Promise<void> {
+async function uploadScenarios(store: Store, bare: Child, service: Service, auth: string, dataDir: string, report: Report): Promise<void> {
   const booking = await api(service, auth, 'POST', '/api/v1/loan-bookings', { customer_name: 'Upload Benchmark Co.', product_id: 'term-loans' });
   const url = `${service.url}/api/v1/loan-bookings/${String(booking.json.id)}/documents`;
   for (const size of UPLOADS) {
@@ -286,11 +289,13 @@ async function uploadScenarios(store: Store, service: Service, auth: string, dat
     const runs = bytes >= GiB ? Math.min(RUNS, 2) : RUNS;
     const up: number[] = [];
     const disk: number[] = [];
+    const sink: number[] = [];
     const growth: number[] = [];
     let rssBefore = 0;
     let status = 0;
     for (let i = 0; i < runs; i++) {
       disk.push((await writeToDisk(dataDir, bytes)).ms);
+      sink.push((await uploadText(`${bare.url}/sink`, 'Bearer none', bytes)).ms);
       const before = memoryOf(service.pid);
       rssBefore = before.rss;
       resetPeak(service.pid);
@@ -313,7 +318,8 @@ async function uploadScenarios(store: Store, service: Service, auth: string, dat
     }
     const uploadMBps = bytes / MiB / (median(up) / 1000);
     const diskMBps = bytes / MiB / (median(disk) / 1000);
-    report.uploads.push({ store, size, bytes, uploadMBps, diskMBps, ratio: uploadMBps / diskMBps, rssBefore, peakGrowth: Math.max(...growth), runs, status });
+    const sinkMBps = bytes / MiB / (median(sink) / 1000);
+    report.uploads.push({ store, size, bytes, uploadMBps, diskMBps, sinkMBps, ratio: uploadMBps / diskMBps, rssBefore, peakGrowth: Math.max(...growth), runs, status });
   }
 }
 
@@ -421,7 +427,7 @@ async function runStore(store: Store, entry: string, bare: Child, report: Report
     try {
       const auth = await signIn(service);
       await httpScenarios(store, bare, service, auth, report);
-      if (ONLY.has('upload')) await uploadScenarios(store, service, auth, data.path, report);
+      if (ONLY.has('upload')) await uploadScenarios(store, bare, service, auth, data.path, report);
     } finally {
       await stop(service);
     }
@@ -434,16 +440,25 @@ async function runStore(store: Store, entry: string, bare: Child, report: Report
     const auth = await signIn(service);
     const booking = await api(service, auth, 'POST', '/api/v1/loan-bookings', { customer_name: 'Profiled Corp.', product_id: 'term-loans' });
     const loadStarted = performance.now();
-    const load = await runLoad({ url: `${service.url}/api/v1/loan-bookings/${String(booking.json.id)}`, headers: { authorization: auth }, connections: CONNECTIONS, durationSec: Math.max(DURATION, 10), ok: [200] });
+    let scenario: string;
+    if (PROFILE === 'upload') {
+      const size = UPLOADS.at(-1)!;
+      const r = await uploadText(`${service.url}/api/v1/loan-bookings/${String(booking.json.id)}/documents`, auth, SIZES[size]!);
+      scenario = `upload of ${size}`;
+      log(`${store} profiled upload: ${r.status}, ${((SIZES[size]! / MiB) / (r.ms / 1000)).toFixed(0)} MiB/s (the profiler costs some)`);
+    } else {
+      const load = await runLoad({ url: `${service.url}/api/v1/loan-bookings/${String(booking.json.id)}`, headers: { authorization: auth }, connections: CONNECTIONS, durationSec: Math.max(DURATION, 10), ok: [200] });
+      scenario = 'GET /api/v1/loan-bookings/{id}';
+      log(`${store} profiled run: ${load.rps.toFixed(0)} req/s (the profiler costs some)`);
+    }
     const loadEnded = performance.now();
     await stop(service);
     const stopped = performance.now();
-    log(`${store} profiled run: ${load.rps.toFixed(0)} req/s (the profiler costs some)`);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (file) {
       // Trim half a second at each end: connection set-up and teardown are not the steady state.
       const summary = summariseProfile(path.join(dir, file), { endsBeforeExitMs: stopped - loadEnded + 500, lengthMs: loadEnded - loadStarted - 1000 });
-      report.profiles.push({ store, scenario: 'GET /api/v1/loan-bookings/{id}', file: path.relative(ROOT, path.join(dir, file)), summary });
+      report.profiles.push({ store, scenario, file: path.relative(ROOT, path.join(dir, file)), summary });
       log(`${store} profile: ${path.relative(ROOT, path.join(dir, file))}`);
       for (const p of summary.byPackage.slice(0, 12)) log(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.name}`);
     }
@@ -486,10 +501,16 @@ function markdown(r: Report): string {
   }
   if (r.uploads.length) {
     lines.push('### Uploads (one text file, multipart, streamed from a generator; API process only)', '');
-    row(['store', 'size', 'upload MiB/s', 'plain Node write MiB/s', 'ratio', 'server RSS before', 'server peak RSS growth', 'runs']);
-    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']);
-    for (const u of r.uploads) row([u.store, u.size, u.uploadMBps.toFixed(0), u.diskMBps.toFixed(0), `${(u.ratio * 100).toFixed(0)}%`, fmtBytes(u.rssBefore), fmtBytes(u.peakGrowth), u.runs]);
-    lines.push('', 'Peak growth = max(VmHWM after the upload with the peak reset before it, VmRSS sampled every 20 ms) − VmRSS before. The plain write is a Node stream of the same generated bytes into a file on the same disk, then fsync, as the blob store does.', '');
+    row(['store', 'size', 'upload MiB/s', 'plain Node write MiB/s', 'ratio to the write', 'bare sink MiB/s', 'ratio to the sink', 'server RSS before', 'server peak RSS growth', 'runs']);
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+    for (const u of r.uploads) {
+      row([u.store, u.size, u.uploadMBps.toFixed(0), u.diskMBps.toFixed(0), `${(u.ratio * 100).toFixed(0)}%`, u.sinkMBps.toFixed(0), `${((u.uploadMBps / u.sinkMBps) * 100).toFixed(0)}%`, fmtBytes(u.rssBefore), fmtBytes(u.peakGrowth), u.runs]);
+    }
+    lines.push(
+      '',
+      'Peak growth = max(VmHWM after the upload with the peak reset before it, VmRSS sampled every 20 ms) − VmRSS before. The plain write is a Node stream of the same generated bytes into a file on the same disk, then fsync, as the blob store does. The bare sink is the same client sending the same multipart body to a bare Fastify route that reads it and throws it away: the loopback transport with client and server on the same cores, nothing stored.',
+      '',
+    );
   }
   if (r.cold.length) {
     lines.push('### Cold start to ready (spawn of `node main.js` until /health/ready answers 200)', '');

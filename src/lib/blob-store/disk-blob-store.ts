@@ -183,8 +183,9 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStor
     let committed = false;
     try {
       await mkdir(tempDir, { recursive: true });
-      // `flush` fsyncs the file before its descriptor closes, and the pipeline waits for that close.
-      const file = createWriteStream(tempPath, { flags: 'wx', mode: FILE_MODE, flush: true });
+      // `flush` fsyncs the file before its descriptor closes, and the pipeline waits for that close. The
+      // 1 MiB buffer overlaps disk writes with reading the upload (see ByteMeter).
+      const file = createWriteStream(tempPath, { flags: 'wx', mode: FILE_MODE, flush: true, highWaterMark: 1024 * 1024 });
       await pipeline(metered.source, metered.meter, file);
       metered.throwIfAborted();
 

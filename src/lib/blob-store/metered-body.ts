@@ -22,7 +22,9 @@ export class ByteMeter extends Transform {
     private readonly maxBytes: number | undefined,
     private readonly onLimit: (error: AppError) => void,
   ) {
-    super();
+    // 1 MiB of buffering (with the file stream's, below) lets the socket keep reading while a write is
+    // in flight; at the default 16 KiB the two took turns and a 1 GiB upload ran at 45% of a plain write.
+    super({ highWaterMark: 1024 * 1024 });
   }
 
   get bytes(): number {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream, readSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import yauzl from 'yauzl';
@@ -262,16 +263,37 @@ async function validateImage(
   });
 }
 
-/** Streams the file through a fatal UTF-8 decoder: text and HTML are stored and searched as UTF-8. */
+/**
+ * Bytes at the end of `bytes` that start a UTF-8 sequence the chunk does not finish: they are checked
+ * with the next chunk. Only a lead byte within the last three bytes can start such a sequence.
+ */
+function incompleteTail(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for its lead byte
+    const needed = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return needed > back ? back : 0;
+  }
+  return 0;
+}
+
+/**
+ * Streams the file through a UTF-8 validator: text and HTML are stored and searched as UTF-8.
+ * `isUtf8` checks bytes without building strings (a fatal TextDecoder decoded the whole file into
+ * strings: a quarter of the time of a 1 GiB upload); sequences split across chunks are carried over.
+ */
 async function assertUtf8(path: string): Promise<void> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
-    for await (const chunk of createReadStream(path)) {
-      const bytes = chunk as Buffer;
-      if (bytes.includes(0)) throw new Error('NUL byte');
-      decoder.decode(bytes, { stream: true });
+    let carry: Buffer | undefined;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      const read = chunk as Buffer;
+      if (read.includes(0)) throw new Error('NUL byte');
+      const bytes = carry ? Buffer.concat([carry, read]) : read;
+      const tail = incompleteTail(bytes);
+      if (!isUtf8(bytes.subarray(0, bytes.length - tail))) throw new Error('invalid UTF-8');
+      carry = tail > 0 ? Buffer.from(bytes.subarray(bytes.length - tail)) : undefined;
     }
-    decoder.decode();
+    if (carry) throw new Error('truncated UTF-8 sequence at the end');
   } catch (err) {
     throw unprocessable('invalid_encoding', 'The text is not valid UTF-8', {}, err);
   }
