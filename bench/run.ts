@@ -24,7 +24,9 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import {
   ROOT,
   buildService,
+  cpuTimeMs,
   createBenchDatabase,
+  databaseBackends,
   memoryOf,
   postgresAvailable,
   resetPeak,
@@ -32,6 +34,7 @@ import {
   startBare,
   startService,
   tempDir,
+  totalCpuTimeMs,
   type Child,
   type Service,
 } from './lib/processes.js';
@@ -102,6 +105,8 @@ interface HttpRow {
   ratio: number;
   peakRss: number;
   runs: number;
+  /** CPU time per request (user + system, µs): the service process, the bare process, the database backends. */
+  cpu: { service: number; bare: number; database: number | undefined };
 }
 
 interface UploadRow {
@@ -204,16 +209,31 @@ async function seedBookings(service: Service, auth: string, count: number): Prom
 }
 
 /** Median of each figure over runs; bare and service alternate so both see the same machine weather. */
-async function compare(store: Store, scenario: string, bare: Child, service: Service, make: (target: 'bare' | 'service') => Parameters<typeof runLoad>[0]): Promise<HttpRow> {
+async function compare(
+  store: Store,
+  scenario: string,
+  bare: Child,
+  service: Service,
+  databaseUrl: string | undefined,
+  make: (target: 'bare' | 'service') => Parameters<typeof runLoad>[0],
+): Promise<HttpRow> {
   const bares: LoadResult[] = [];
   const services: LoadResult[] = [];
   const ratios: number[] = [];
+  const cpu = { service: [] as number[], bare: [] as number[], database: [] as number[] };
   let peak = 0;
   for (let i = 0; i < RUNS; i++) {
+    const bareCpu = cpuTimeMs(bare.pid);
     const b = await runLoad(make('bare'));
+    cpu.bare.push(((cpuTimeMs(bare.pid) - bareCpu) * 1000) / Math.max(1, b.requests));
     const before = memoryOf(service.pid);
     resetPeak(service.pid);
+    const backends = databaseUrl ? await databaseBackends(databaseUrl) : [];
+    const serviceCpu = cpuTimeMs(service.pid);
+    const dbCpu = totalCpuTimeMs(backends);
     const s = await runLoad(make('service'));
+    cpu.service.push(((cpuTimeMs(service.pid) - serviceCpu) * 1000) / Math.max(1, s.requests));
+    if (databaseUrl) cpu.database.push(((totalCpuTimeMs(backends) - dbCpu) * 1000) / Math.max(1, s.requests));
     peak = Math.max(peak, memoryOf(service.pid).hwm, before.rss);
     bares.push(b);
     services.push(s);
@@ -234,10 +254,19 @@ async function compare(store: Store, scenario: string, bare: Child, service: Ser
       return acc;
     }, {}),
   });
-  return { store, scenario, bare: med(bares), service: med(services), ratio: median(ratios), peakRss: peak, runs: RUNS };
+  return {
+    store,
+    scenario,
+    bare: med(bares),
+    service: med(services),
+    ratio: median(ratios),
+    peakRss: peak,
+    runs: RUNS,
+    cpu: { service: median(cpu.service), bare: median(cpu.bare), database: databaseUrl ? median(cpu.database) : undefined },
+  };
 }
 
-async function httpScenarios(store: Store, bare: Child, service: Service, auth: string, report: Report): Promise<void> {
+async function httpScenarios(store: Store, bare: Child, service: Service, databaseUrl: string | undefined, auth: string, report: Report): Promise<void> {
   const bareUrl = `${bare.url}/bare`;
   const base = { connections: CONNECTIONS, durationSec: DURATION };
   const booking = await api(service, auth, 'POST', '/api/v1/loan-bookings', { customer_name: 'Benchmark Target Corp.', product_id: 'term-loans' });
@@ -247,17 +276,17 @@ async function httpScenarios(store: Store, bare: Child, service: Service, auth: 
     target === 'bare'
       ? { ...base, url: bareUrl, ok: [200] }
       : { ...base, url: `${service.url}/api/v1/loan-bookings/${id}`, headers: { authorization: auth }, ok: [200] };
-  if (ONLY.has('get')) report.http.push(await compare(store, 'GET /api/v1/loan-bookings/{id}', bare, service, get));
+  if (ONLY.has('get')) report.http.push(await compare(store, 'GET /api/v1/loan-bookings/{id}', bare, service, databaseUrl, get));
   if (ONLY.has('list')) {
     report.http.push(
-      await compare(store, 'GET /api/v1/loan-bookings?limit=20', bare, service, (t) =>
+      await compare(store, 'GET /api/v1/loan-bookings?limit=20', bare, service, databaseUrl, (t) =>
         t === 'bare' ? { ...base, url: bareUrl, ok: [200] } : { ...base, url: `${service.url}/api/v1/loan-bookings?limit=20`, headers: { authorization: auth }, ok: [200] },
       ),
     );
   }
   if (ONLY.has('create')) {
     report.http.push(
-      await compare(store, 'POST /api/v1/loan-bookings', bare, service, (t) =>
+      await compare(store, 'POST /api/v1/loan-bookings', bare, service, databaseUrl, (t) =>
         t === 'bare'
           ? { ...base, url: bareUrl, ok: [200] }
           : {
@@ -273,7 +302,7 @@ async function httpScenarios(store: Store, bare: Child, service: Service, auth: 
   }
   if (ONLY.has('rate')) {
     report.http.push(
-      await compare(store, `GET /api/v1/loan-bookings/{id} at a fixed ${RATE.toLocaleString('en-US')} req/s`, bare, service, (t) => ({ ...get(t), overallRate: RATE })),
+      await compare(store, `GET /api/v1/loan-bookings/{id} at a fixed ${RATE.toLocaleString('en-US')} req/s`, bare, service, databaseUrl, (t) => ({ ...get(t), overallRate: RATE })),
     );
   }
 }
@@ -426,7 +455,7 @@ async function runStore(store: Store, entry: string, bare: Child, report: Report
     const service = await start('off');
     try {
       const auth = await signIn(service);
-      await httpScenarios(store, bare, service, auth, report);
+      await httpScenarios(store, bare, service, db?.url, auth, report);
       if (ONLY.has('upload')) await uploadScenarios(store, bare, service, auth, data.path, report);
     } finally {
       await stop(service);
@@ -492,12 +521,17 @@ function markdown(r: Report): string {
   lines.push('', `Settings: ${Object.entries(r.settings).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   if (r.http.length) {
     lines.push('### HTTP (authenticated as an admin, rate limits raised, logs at error level)', '');
-    row(['store', 'scenario', 'req/s', 'bare req/s', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'bare p99 ms', 'errors', 'peak RSS']);
-    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+    row(['store', 'scenario', 'req/s', 'bare req/s', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'bare p99 ms', 'errors', 'peak RSS', 'CPU µs/req: service / bare / database']);
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
     for (const h of r.http) {
-      row([h.store, h.scenario, h.service.rps.toFixed(0), h.bare.rps.toFixed(0), `${(h.ratio * 100).toFixed(0)}%`, fmtMs(h.service.p50), fmtMs(h.service.p95), fmtMs(h.service.p99), fmtMs(h.bare.p99), h.service.errors, fmtBytes(h.peakRss)]);
+      const cpu = `${h.cpu.service.toFixed(0)} / ${h.cpu.bare.toFixed(0)} / ${h.cpu.database === undefined ? 'in process' : h.cpu.database.toFixed(0)}`;
+      row([h.store, h.scenario, h.service.rps.toFixed(0), h.bare.rps.toFixed(0), `${(h.ratio * 100).toFixed(0)}%`, fmtMs(h.service.p50), fmtMs(h.service.p95), fmtMs(h.service.p99), fmtMs(h.bare.p99), h.service.errors, fmtBytes(h.peakRss), cpu]);
     }
-    lines.push('', 'Medians of the runs; ratio = median of per-run (service req/s ÷ bare req/s), bare and service alternating. Errors: responses with another status, timeouts and socket errors, summed over runs.', '');
+    lines.push(
+      '',
+      'Medians of the runs; ratio = median of per-run (service req/s ÷ bare req/s), bare and service alternating. Errors: responses with another status, timeouts and socket errors, summed over runs. CPU per request: user + system time from /proc of the service process, of the bare process during its own run, and of the PostgreSQL backends serving the benchmark database (PGlite runs inside the service process).',
+      '',
+    );
   }
   if (r.uploads.length) {
     lines.push('### Uploads (one text file, multipart, streamed from a generator; API process only)', '');
