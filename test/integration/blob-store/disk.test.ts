@@ -140,9 +140,10 @@ describe('disk blob store specifics', () => {
       });
       child.once('exit', () => reject(new Error(`writer exited early: ${output}`)));
     });
-    // The bytes have reached the temp file before the process dies.
+    // The bytes have reached the temp file before the process dies (writes go out in 1 MiB batches,
+    // so on a busy machine this can take a few seconds).
     const tmp = join(crashRoot, '.tmp');
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 500; i++) {
       const sizes = await Promise.all(
         (await readdir(tmp)).map(async (name) => (await stat(join(tmp, name))).size),
       );
