@@ -34,7 +34,6 @@ afterAll(() => {
 
 jobQueueContract({
   name: 'DynamoDB (DynamoDB Local)',
-  capabilities: { atomicSingleton: true },
   async storage() {
     const { tables } = dynamoTestStoreConfig();
     const definition = tableDefinitions(tables).find((d) => d.TableName === tables.platform)!;

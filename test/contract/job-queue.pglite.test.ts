@@ -15,7 +15,6 @@ afterAll(async () => {
 
 jobQueueContract({
   name: 'pg-boss on PGlite',
-  capabilities: { atomicSingleton: false },
   async storage() {
     const db = database!;
     const schema = `jq_${randomBytes(6).toString('hex')}`;

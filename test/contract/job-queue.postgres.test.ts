@@ -26,7 +26,6 @@ afterAll(async () => {
 
 jobQueueContract({
   name: 'pg-boss on PostgreSQL',
-  capabilities: { atomicSingleton: false },
   async storage() {
     const db = database!;
     const schema = `jq_${randomBytes(6).toString('hex')}`;

@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import { CompiledQuery } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { JOB_NAMES, QUEUE_POLICIES, type JobQueue, type JobName, type QueuePolicy, type QueueStats } from './job-queue.js';
 
@@ -76,20 +77,24 @@ export function createPgBossQueue(database: Database, opts: PgBossQueueOptions =
       return started;
     },
     async send(name, data, sendOpts = {}) {
+      const options = sendOpts.startAfterSeconds ? { startAfter: sendOpts.startAfterSeconds } : {};
+      const singletonKey = sendOpts.singletonKey;
+      if (!singletonKey) return (await boss.send(name, data, options)) ?? null;
       // pg-boss's singletonKey only deduplicates under the short/singleton/stately policies, not the
-      // standard one these queues use, so a waiting job with the key is looked for here.
-      if (sendOpts.singletonKey) {
-        const waiting = await database.executeSql(
+      // standard one these queues use. So: one transaction that takes an advisory lock on the key,
+      // looks for a waiting job with it, and inserts through the same transaction. Racing sends
+      // serialise on the lock, and exactly one job is created.
+      return database.db.transaction().execute(async (trx) => {
+        const executeSql = async (text: string, values: unknown[] = []) =>
+          (await trx.executeQuery(CompiledQuery.raw(text, values))) as { rows: Record<string, unknown>[] };
+        await executeSql('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schema}:${name}:${singletonKey}`]);
+        const waiting = await executeSql(
           `select 1 from ${schema}.job where name = $1 and singleton_key = $2 and state in ('created', 'retry') limit 1`,
-          [name, sendOpts.singletonKey],
+          [name, singletonKey],
         );
         if (waiting.rows.length > 0) return null;
-      }
-      const id = await boss.send(name, data, {
-        ...(sendOpts.singletonKey ? { singletonKey: sendOpts.singletonKey } : {}),
-        ...(sendOpts.startAfterSeconds ? { startAfter: sendOpts.startAfterSeconds } : {}),
+        return (await boss.send(name, data, { ...options, singletonKey, db: { executeSql } })) ?? null;
       });
-      return id ?? null;
     },
     async work(name, handler, workOpts) {
       const policy = opts.policies?.[name] ?? QUEUE_POLICIES[name];

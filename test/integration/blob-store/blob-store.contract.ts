@@ -359,8 +359,7 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
         expect(second.cursor).toBeUndefined();
       });
 
-      it('orders keys byte-wise across folders where the backend does', async (ctx) => {
-        if (!subject.capabilities.byteOrderAcrossFolders) ctx.skip();
+      it('lists every key across folders exactly once, byte-wise ordered where the backend orders so', async () => {
         const base = folder();
         const keys = [
           `${base}/a/b`,
@@ -380,7 +379,7 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
           `${base}/a/b`,
           `${base}/a0`,
         ]);
-        expect((await store.list(`${base}/`)).keys.map((k) => k.key)).toEqual(expected);
+        const whole = (await store.list(`${base}/`)).keys.map((k) => k.key);
         const seen: string[] = [];
         let cursor: string | undefined;
         do {
@@ -388,7 +387,18 @@ export function blobStoreContract(name: string, factory: () => Promise<BlobStore
           seen.push(...page.keys.map((k) => k.key));
           cursor = page.cursor;
         } while (cursor !== undefined);
-        expect(seen).toEqual(expected);
+        if (subject.capabilities.byteOrderAcrossFolders) {
+          expect(whole).toEqual(expected);
+          expect(seen).toEqual(expected);
+        } else {
+          // s3rver walks folder by folder, so one page holds every key, but its continuation (a start-after
+          // key, as on S3) skips the keys that its walk puts out of byte order. Real S3 lists in byte order
+          // (the capability above); here the pages must still never repeat a key or step outside the prefix.
+          expect([...whole].sort()).toEqual(expected);
+          expect(new Set(seen).size).toBe(seen.length);
+          expect(seen.every((k) => expected.includes(k))).toBe(true);
+          expect(seen[0]).toBe(whole[0]);
+        }
       });
 
       it('refuses a cursor it did not issue, a bad limit and a bad prefix', async () => {
