@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { Kysely, PostgresDialect, CompiledQuery, sql } from 'kysely';
+import { Kysely, PostgresDialect, CompiledQuery, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { runMigrations } from './migrator.js';
+import { databaseUnavailable, isDatabaseUnavailable } from './errors.js';
 
 export interface SqlResult {
   rows: Record<string, unknown>[];
@@ -123,7 +124,12 @@ function createPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>)
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Nor one that is checked out: pg-pool listens for a client's errors only while it is idle, and a
+  // client in use when its server died (a crash: no goodbye from the server) emitted an 'error'
+  // nobody heard, which ended the process. Its query rejects with the same error, and pg-pool drops
+  // the client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: outagesAsUnavailable(pool) }) });
   let closed = false;
   return {
     kind: 'postgres',
@@ -140,5 +146,46 @@ function createPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>)
       closed = true;
       await db.destroy();
     },
+  };
+}
+
+const asUnavailable = (err: unknown): unknown => (isDatabaseUnavailable(err) ? databaseUnavailable(err) : err);
+
+/**
+ * The pool as Kysely sees it, with "the database cannot be reached" (a refused or dropped
+ * connection, a server shutting down or starting up, a connect or read timeout) turned into the
+ * catalogue's DEPENDENCY_UNAVAILABLE at the one place every query passes: stores, pg-boss and the
+ * readiness check all report an outage as a 503 with Retry-After, where the raw driver error could
+ * only become a 500. Statement errors (constraint violations, bad input) pass through untouched
+ * for the stores to translate. Clients that lost their connection are dropped by pg-pool on
+ * release, so the pool heals by itself once the server is back.
+ */
+function outagesAsUnavailable(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    let w = wrapped.get(client);
+    if (!w) {
+      const query = async (text: string, parameters: readonly unknown[]) => {
+        try {
+          return await client.query(text, [...parameters]);
+        } catch (err) {
+          throw asUnavailable(err);
+        }
+      };
+      // Kysely only passes a cursor when the dialect is given one, and ours is not.
+      w = { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
+      wrapped.set(client, w);
+    }
+    return w;
+  };
+  return {
+    async connect() {
+      try {
+        return wrap(await pool.connect());
+      } catch (err) {
+        throw asUnavailable(err);
+      }
+    },
+    end: () => pool.end(),
   };
 }

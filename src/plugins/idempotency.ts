@@ -90,7 +90,7 @@ export const idempotencyPlugin = fp(
       if (!state || state.settled) return payload;
       state.settled = true;
       if (reply.statusCode >= 500 || typeof payload !== 'string') {
-        await opts.store.abandon(state.scope);
+        await release(request, state.scope);
         return payload;
       }
       const headers: Record<string, string> = {};
@@ -98,16 +98,33 @@ export const idempotencyPlugin = fp(
         const v = reply.getHeader(h);
         if (typeof v === 'string') headers[h] = v;
       }
-      await opts.store.complete(state.scope, { status: reply.statusCode, headers, body: payload });
+      try {
+        await opts.store.complete(state.scope, { status: reply.statusCode, headers, body: payload });
+      } catch (err) {
+        // The operation is done and its writes are committed: this answer must say so. Thrown from
+        // here, the error replaced a 201 with a 5xx (the database went down between the write and
+        // this record), and the client, told it failed, retried a write that had happened. Without
+        // the record the key stays claimed until its lease ends, then a retry runs again.
+        request.log.warn({ err }, 'idempotency: the response could not be recorded for replay');
+      }
       return payload;
     };
+
+    /** Frees the key for a retry. If the store cannot (it is down), the lease frees it later. */
+    async function release(request: FastifyRequest, scope: IdempotencyScope): Promise<void> {
+      try {
+        await opts.store.abandon(scope);
+      } catch (err) {
+        request.log.warn({ err }, 'idempotency: the claim could not be released; it lapses with its lease');
+      }
+    }
 
     // A request that ended without a response (client gone, crash in a stream) releases its claim.
     const onResponse: onResponseHookHandler = async function (request) {
       const state = (request as WithScope)[scopeKey];
       if (state && !state.settled) {
         state.settled = true;
-        await opts.store.abandon(state.scope);
+        await release(request, state.scope);
       }
     };
 
