@@ -1,11 +1,16 @@
 import type { Services } from './services.js';
-import { createProcessHandler, createSweeper, type ProcessingDeps } from './modules/documents/processing.js';
+import { createProcessHandler, createSweeper, type ProcessingDeps, type SweepResult } from './modules/documents/processing.js';
 import { createKbSyncHandler } from './modules/documents/kb-sync.js';
-import { createExtractionRunHandler } from './modules/extraction/extraction.job.js';
+import { createExtractionRunHandler, createExtractionRunSweeper } from './modules/extraction/extraction.job.js';
+
+export type WorkersSweepResult = SweepResult & {
+  /** Extraction runs queued again (worker died, or job lost). */
+  runsRequeued: number;
+};
 
 export interface Workers {
   /** Runs one maintenance sweep now (also runs on a timer). */
-  sweep: ReturnType<typeof createSweeper>;
+  sweep(opts?: { stuckAfterMs?: number; orphanGraceMs?: number }): Promise<WorkersSweepResult>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function startWorkers(services: Services, opts: { sweepIntervalMs?:
       clock: services.clock,
       metrics: services.metrics,
       log: services.log,
+      runTimeoutMs: config.worker.extractionRunTimeoutSeconds * 1000,
     }),
     { concurrency },
   );
@@ -59,7 +65,12 @@ export async function startWorkers(services: Services, opts: { sweepIntervalMs?:
       { concurrency: 1 },
     );
   }
-  const sweep = createSweeper(deps);
+  const sweepDocuments = createSweeper(deps);
+  const sweepRuns = createExtractionRunSweeper({ runs: services.stores.extractionRuns, queue, clock: services.clock });
+  const sweep = async (sweepOpts: { stuckAfterMs?: number; orphanGraceMs?: number } = {}): Promise<WorkersSweepResult> => ({
+    ...(await sweepDocuments(sweepOpts)),
+    runsRequeued: await sweepRuns(sweepOpts.stuckAfterMs === undefined ? {} : { stuckAfterMs: sweepOpts.stuckAfterMs }),
+  });
   const interval = opts.sweepIntervalMs ?? config.worker.sweepIntervalMs;
   const timer = setInterval(() => {
     sweep().catch((err: unknown) => services.log.warn({ err }, 'maintenance sweep failed'));

@@ -78,6 +78,8 @@ export interface Config {
     concurrency: number;
     /** Lease of a worker on a document; past it the document may be taken over. */
     processingTimeoutSeconds: number;
+    /** Deadline of an extraction run; its lease is longer, and past the lease the run may be taken over. */
+    extractionRunTimeoutSeconds: number;
     sweepIntervalMs: number;
     orphanGraceMs: number;
   };

@@ -315,6 +315,7 @@ export function buildConfig(raw: RawEnv, preIssues: { variable: string; message:
       mode: env.WORKER_MODE!,
       concurrency: env.WORKER_CONCURRENCY!,
       processingTimeoutSeconds: env.DOCUMENT_PROCESSING_TIMEOUT_SECONDS!,
+      extractionRunTimeoutSeconds: env.EXTRACTION_RUN_TIMEOUT_SECONDS!,
       sweepIntervalMs: env.MAINTENANCE_SWEEP_INTERVAL_MS!,
       orphanGraceMs: env.ORPHAN_GRACE_MS!,
     },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../lib/errors.js';
 import type { FieldResult } from '../modules/extraction/engine.js';
@@ -21,7 +21,7 @@ import {
   type DynamoContext,
   type Item,
 } from './client.js';
-import { gsiName, keys } from './tables.js';
+import { COUNTER_SHARDS, gsiName, keys } from './tables.js';
 
 // Structured results are kept as JSON text, as the SQL store keeps them in jsonb: they round-trip
 // identically and DynamoDB never sees an undefined or empty-set value inside them.
@@ -71,12 +71,32 @@ function succeededKeys(
   };
 }
 
+const pendingShard = (id: string) => createHash('sha256').update(id).digest().readUInt32BE(0) % COUNTER_SHARDS;
+
+/**
+ * Unfinished runs are in the cross-tenant index the maintenance sweep reads, oldest first: queued
+ * ones by creation time (their job may be lost), running ones by lease end (their worker may be dead).
+ */
+function queuedKeys(id: string, createdAt: Date): Record<string, string> {
+  return { gsi2pk: keys.runsQueued(pendingShard(id)), gsi2sk: `${iso(createdAt)}#${id}` };
+}
+function leasedKeys(id: string, leaseExpiresAt: Date): Record<string, string> {
+  return { gsi2pk: keys.runsLeased(pendingShard(id)), gsi2sk: `${iso(leaseExpiresAt)}#${id}` };
+}
+
+function indexKeys(r: ExtractionRunRecord): Record<string, string> {
+  if (r.status === 'succeeded') return succeededKeys(r.tenantId, r.bookingId, r.schemaName, r.id);
+  if (r.status === 'queued') return queuedKeys(r.id, r.createdAt);
+  if (r.status === 'running' && r.leaseExpiresAt) return leasedKeys(r.id, r.leaseExpiresAt);
+  return {};
+}
+
 function toItem(r: ExtractionRunRecord): Item {
   const attrs: Record<string, unknown> = {
     ...keys.run(r.tenantId, r.id),
     gsi1pk: keys.runsOfBooking(r.tenantId, r.bookingId),
     gsi1sk: r.id,
-    ...(r.status === 'succeeded' ? succeededKeys(r.tenantId, r.bookingId, r.schemaName, r.id) : {}),
+    ...indexKeys(r),
     entity: 'extraction_run',
     id: r.id,
     tenantId: r.tenantId,
@@ -195,13 +215,14 @@ export function createDynamoExtractionRunStore({ doc, tables }: DynamoContext): 
 
     async claimRun(tenantId, id, now, leaseMs) {
       const token = randomUUID();
+      const leased = leasedKeys(id, new Date(now.getTime() + leaseMs));
       try {
         const res = await doc.send(
           new UpdateCommand({
             TableName,
             Key: keys.run(tenantId, id),
             UpdateExpression:
-              'SET #status = :running, leaseToken = :token, leaseExpiresAt = :expires, startedAt = :now ADD attempts :one',
+              'SET #status = :running, leaseToken = :token, leaseExpiresAt = :expires, startedAt = :now, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk ADD attempts :one',
             ConditionExpression:
               'attribute_exists(pk) AND (#status = :queued OR (#status = :running AND leaseExpiresAt <= :now))',
             ExpressionAttributeNames: { '#status': 'status' },
@@ -212,6 +233,8 @@ export function createDynamoExtractionRunStore({ doc, tables }: DynamoContext): 
               ':expires': iso(new Date(now.getTime() + leaseMs)),
               ':now': iso(now),
               ':one': 1,
+              ':gsi2pk': leased.gsi2pk,
+              ':gsi2sk': leased.gsi2sk,
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -242,6 +265,8 @@ export function createDynamoExtractionRunStore({ doc, tables }: DynamoContext): 
 
     failRun(tenantId, id, token, failure) {
       return finish(tenantId, id, token, {
+        gsi2pk: null,
+        gsi2sk: null,
         status: 'failed',
         errorCode: failure.errorCode,
         errorMessage: failure.errorMessage,
@@ -251,7 +276,33 @@ export function createDynamoExtractionRunStore({ doc, tables }: DynamoContext): 
     },
 
     async releaseRun(tenantId, id, token) {
-      return (await finish(tenantId, id, token, { status: 'queued' })) !== undefined;
+      const current = await find(tenantId, id);
+      if (!current) return false;
+      return (await finish(tenantId, id, token, { ...queuedKeys(id, current.createdAt), status: 'queued' })) !== undefined;
+    },
+
+    async listStuckRuns(since, limit) {
+      if (limit <= 0) return [];
+      const query = (pk: string, before: Date) =>
+        doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: gsiName(2),
+            KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :before',
+            ExpressionAttributeValues: { ':pk': pk, ':before': iso(before) },
+            Limit: limit,
+          }),
+        );
+      const shards = Array.from({ length: COUNTER_SHARDS }, (_, shard) => shard);
+      const perShard = await Promise.all([
+        ...shards.map((shard) => query(keys.runsQueued(shard), since.queuedBefore)),
+        ...shards.map((shard) => query(keys.runsLeased(shard), since.leaseExpiredBy)),
+      ]);
+      return perShard
+        .flatMap((r) => r.Items ?? [])
+        .map(toRecord)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit);
     },
   };
 }

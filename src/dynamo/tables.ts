@@ -45,6 +45,8 @@ import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/cli
  *   gsi1  review queue                    SHEETS#<tenant>#STATUS#<s>              / <statusChangedAt ISO>#<bookingId>
  *         runs of a booking               RUNS#<tenant>#<bookingId>               / id
  *   gsi2  succeeded runs of a booking     RUNS_SUCCEEDED#<tenant>#<bookingId>     / id
+ *         runs waiting in queued          RUNS_QUEUED#<shard>                     / <createdAt ISO>#<id>
+ *         runs running under a lease      RUNS_LEASED#<shard>                     / <leaseExpiresAt ISO>#<id>
  *   gsi3  ... of one schema               RUNS_SUCCEEDED#<tenant>#<bookingId>#SCHEMA#<name> / id
  *
  * Platform table:
@@ -208,6 +210,8 @@ export const keys = {
 
   run: (tenantId: string, id: string) => ({ pk: `RUN#${part(tenantId)}#${part(id)}`, sk: 'RUN' }),
   runsOfBooking: (tenantId: string, bookingId: string) => `RUNS#${part(tenantId)}#${part(bookingId)}`,
+  runsQueued: (shard: number) => `RUNS_QUEUED#${shard}`,
+  runsLeased: (shard: number) => `RUNS_LEASED#${shard}`,
   succeededRuns: (tenantId: string, bookingId: string) =>
     `RUNS_SUCCEEDED#${part(tenantId)}#${part(bookingId)}`,
   succeededRunsOfSchema: (tenantId: string, bookingId: string, schemaName: string) =>

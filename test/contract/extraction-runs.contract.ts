@@ -244,4 +244,44 @@ export function extractionRunStoreContract(backend: ContractBackend): void {
       expect(await runs().latestSucceededRun(newTenant(), bookingId)).toBeUndefined();
     });
   });
+
+  describe('ExtractionRunStore: maintenance', () => {
+    it('lists runs queued too long, or running past their lease, oldest first, across tenants', async () => {
+      // A time range no other case uses, so the result is this case's alone.
+      const old = (ms: number) => new Date(Date.parse('1992-01-01T00:00:00.000Z') + ms);
+      const since = (queuedMs: number, leaseMs = queuedMs) => ({ queuedBefore: old(queuedMs), leaseExpiredBy: old(leaseMs) });
+      const ids = async (s: ReturnType<typeof since>, limit = 10) => (await runs().listStuckRuns(s, limit)).map((r) => r.id);
+      const a = await newBooking();
+      const b = await newBooking();
+      const create = (owner: { tenantId: string; bookingId: string }, createdMs: number) =>
+        runs().createRun(runRecord(owner.tenantId, owner.bookingId, { createdAt: old(createdMs) }));
+      const r1 = await create(a, 3000);
+      const r2 = await create(b, 1000);
+      await create(a, 60_000);
+      const leased = await create(b, 500);
+      const succeeded = await create(a, 200);
+      const failed = await create(b, 300);
+      const claims = new Map<string, string>();
+      for (const r of [leased, succeeded, failed]) {
+        // Each lease ends at old(100) + LEASE.
+        const claim = await runs().claimRun(r.tenantId, r.id, old(100), LEASE);
+        if (!claim.claimed) throw new Error('not claimed');
+        claims.set(r.id, claim.token);
+      }
+      await runs().completeRun(succeeded.tenantId, succeeded.id, claims.get(succeeded.id)!, completion());
+      await runs().failRun(failed.tenantId, failed.id, claims.get(failed.id)!, { errorCode: 'X', errorMessage: 'x', timings: null, finishedAt: old(150) });
+
+      expect(await ids(since(10_000))).toEqual([r2.id, r1.id]);
+      expect(await ids(since(10_000), 1)).toEqual([r2.id]);
+      // Once its lease is over (the worker died), the running run is stuck too; finished runs never are.
+      expect(await ids(since(10_000, 100 + LEASE + 1))).toEqual([leased.id, r2.id, r1.id]);
+      // Taken over under a new lease, it is not; released back to the queue, it waits by its creation time.
+      const takeover = await runs().claimRun(leased.tenantId, leased.id, old(100 + LEASE + 1), LEASE);
+      if (!takeover.claimed) throw new Error('not taken over');
+      expect(await ids(since(10_000, 100 + LEASE + 2))).toEqual([r2.id, r1.id]);
+      expect(await runs().releaseRun(leased.tenantId, leased.id, takeover.token)).toBe(true);
+      expect(await ids(since(10_000))).toEqual([leased.id, r2.id, r1.id]);
+      expect(await ids(since(400))).toEqual([]);
+    });
+  });
 }

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../lib/clock.js';
 import { isAppError } from '../../lib/errors.js';
-import { QUEUE_POLICIES, type JobHandler } from '../../lib/job-queue/job-queue.js';
+import { QUEUE_POLICIES, type JobHandler, type JobQueue } from '../../lib/job-queue/job-queue.js';
 import type { DocumentStore } from '../documents/documents.store.js';
 import type { EngineProvider } from './engine-provider.js';
 import { extractionMetrics } from './extraction.metrics.js';
@@ -17,15 +17,32 @@ export interface ExtractionRunHandlerDeps {
   clock: Clock;
   metrics: Registry;
   log: FastifyBaseLogger;
-  /** Deadline of the whole run; defaults to most of the queue's expiry so the queue never redelivers a live run. */
+  /** Deadline of the whole run (EXTRACTION_RUN_TIMEOUT_SECONDS); defaults to most of the queue's expiry so the queue never redelivers a live run. */
   runTimeoutMs?: number;
 }
+
+/**
+ * How long a worker holds a run: past its deadline (the worker is failing or releasing the run by
+ * then), plus as much again up to a minute. A worker still holding a run after that has died.
+ */
+export function runLeaseMs(runTimeoutMs: number): number {
+  return runTimeoutMs + Math.min(60_000, runTimeoutMs);
+}
+
+/**
+ * Claims a run may take before it is failed instead of run again. A run is claimed once per
+ * delivery (the queue retries a transient failure twice) and once more each time its worker died
+ * under it (killed, out of memory) and the sweep gave it to another: a run that keeps taking its
+ * workers down must end, not cycle for ever.
+ */
+export const MAX_RUN_CLAIMS = QUEUE_POLICIES['extraction.run'].retryLimit + 3;
 
 /** Error codes a run can end with besides the catalogue's. */
 export const RUN_ERROR_CODES = {
   noText: 'NO_DOCUMENT_TEXT',
   timeout: 'EXTRACTION_TIMEOUT',
   failed: 'EXTRACTION_FAILED',
+  interrupted: 'EXTRACTION_INTERRUPTED',
 } as const;
 
 /** Failures a later attempt may not see again: a dependency that is down, slow or busy. */
@@ -49,7 +66,7 @@ export function createExtractionRunHandler(deps: ExtractionRunHandlerDeps): JobH
   const expiryMs = QUEUE_POLICIES['extraction.run'].expireInSeconds * 1000;
   const runTimeoutMs = deps.runTimeoutMs ?? Math.floor(expiryMs * 0.8);
   // The lease outlives the run's own deadline: while it holds, nobody else may take the run over.
-  const leaseMs = runTimeoutMs + 60_000;
+  const leaseMs = runLeaseMs(runTimeoutMs);
 
   return async (job) => {
     const { tenantId, runId } = job.data;
@@ -68,6 +85,17 @@ export function createExtractionRunHandler(deps: ExtractionRunHandlerDeps): JobH
     }
     const run = claim.record;
     const token = claim.token;
+    if (run.attempts > MAX_RUN_CLAIMS) {
+      await runs.failRun(tenantId, runId, token, {
+        errorCode: RUN_ERROR_CODES.interrupted,
+        errorMessage: `The run was attempted ${run.attempts - 1} times without finishing (its worker stopped each time); start a new run`,
+        timings: null,
+        finishedAt: clock.now(),
+      });
+      metrics.runs.inc({ engine: run.engine, status: 'failed' });
+      log.warn({ run_id: runId, attempts: run.attempts }, 'extraction run failed: too many interrupted attempts');
+      return;
+    }
     const claimedAt = performance.now();
     const queuedMs = Math.max(0, clock.now().getTime() - run.createdAt.getTime());
     let loadMs = 0;
@@ -144,5 +172,37 @@ export function createExtractionRunHandler(deps: ExtractionRunHandlerDeps): JobH
       metrics.runDuration.observe({ engine: run.engine, status: 'failed' }, t.total_ms / 1000);
       log.warn({ err: error, run_id: runId, error_code: code }, 'extraction run failed');
     }
+  };
+}
+
+export interface ExtractionRunSweepDeps {
+  runs: Pick<ExtractionRunStore, 'listStuckRuns'>;
+  queue: Pick<JobQueue, 'send'>;
+  clock: Clock;
+}
+
+/** A queued run older than this has lost its job (the process died between creating and queueing it). */
+const QUEUED_STUCK_AFTER_MS = 10 * 60_000;
+const SWEEP_BATCH = 100;
+
+/**
+ * The maintenance step for runs: queue again the runs nobody works on, i.e. running ones whose
+ * worker died (lease over: the queue itself would only redeliver after its 15 min expiry, and never
+ * after a final attempt) and queued ones whose job was lost. The singleton key drops the send when
+ * the run's job is already waiting; the handler's claim decides who runs it. Returns the runs queued.
+ */
+export function createExtractionRunSweeper(deps: ExtractionRunSweepDeps) {
+  return async function sweepRuns(opts: { stuckAfterMs?: number } = {}): Promise<number> {
+    const now = deps.clock.now();
+    const stuck = await deps.runs.listStuckRuns(
+      { queuedBefore: new Date(now.getTime() - (opts.stuckAfterMs ?? QUEUED_STUCK_AFTER_MS)), leaseExpiredBy: now },
+      SWEEP_BATCH,
+    );
+    let requeued = 0;
+    for (const run of stuck) {
+      const data: ExtractionJobData = { tenantId: run.tenantId, runId: run.id };
+      if (await deps.queue.send('extraction.run', data, { singletonKey: `extraction-${run.id}` })) requeued++;
+    }
+    return requeued;
   };
 }

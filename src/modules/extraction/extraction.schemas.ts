@@ -75,7 +75,7 @@ const runProperties = {
   page_count: Nullable(Count('Pages read.'), 'Pages read.'),
   error: Nullable(
     Type.Object({
-      code: Type.String({ maxLength: 100, description: 'Catalogue code or NO_DOCUMENT_TEXT, EXTRACTION_TIMEOUT, EXTRACTION_FAILED.' }),
+      code: Type.String({ maxLength: 100, description: 'Catalogue code or NO_DOCUMENT_TEXT, EXTRACTION_TIMEOUT, EXTRACTION_FAILED, EXTRACTION_INTERRUPTED (attempted too often without finishing).' }),
       message: Type.String({ maxLength: 2000, description: 'What went wrong.' }),
     }),
     'Why the run failed; null otherwise.',

@@ -113,4 +113,9 @@ export interface ExtractionRunStore {
   ): Promise<ExtractionRunRecord | undefined>;
   /** Gives the run back to the queue (a transient failure that will be retried). */
   releaseRun(tenantId: string, id: string, token: string): Promise<boolean>;
+  /**
+   * Maintenance, across tenants, oldest first: runs queued since before `queuedBefore` (their job
+   * may be lost) and running runs whose lease ended before `leaseExpiredBy` (their worker died).
+   */
+  listStuckRuns(since: { queuedBefore: Date; leaseExpiredBy: Date }, limit: number): Promise<ExtractionRunRecord[]>;
 }

@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminToken, killAllServerProcesses, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { filePartHead, multipart, newBoundary } from '../../helpers/multipart.js';
 import { makeScannedPdf } from '../../helpers/fixtures.js';
+import { TENANT, api, diskBlobs, metric, startStalledUpload, until, uploadFiles, type DocView as Doc } from '../../helpers/crash-drill.js';
 
 /**
  * Crash drills on the real process with the embedded PGlite and disk storage: kill -9 in the middle
@@ -17,74 +15,14 @@ import { makeScannedPdf } from '../../helpers/fixtures.js';
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'cls-crash-'));
 const dataDir = path.join(workDir, 'data');
-const blobRoot = path.join(dataDir, 'blobs');
-const TENANT = 'default';
+const blobs = diskBlobs(dataDir);
+const tempFiles = blobs.tempFiles;
+const bookingBlobs = blobs.bookingBlobs;
 
 afterAll(() => {
   killAllServerProcesses();
   rmSync(workDir, { recursive: true, force: true });
 });
-
-async function api<T>(server: ServerProcess, token: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${server.url}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
-}
-
-interface Doc {
-  id: string;
-  status: string;
-  page_count: number | null;
-  ocr_pages: number | null;
-}
-
-async function uploadFiles(server: ServerProcess, token: string, booking: string, files: { name: string; type: string; data: Buffer }[]): Promise<Doc[]> {
-  const mp = multipart(files);
-  const res = await fetch(`${server.url}/api/v1/loan-bookings/${booking}/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...mp.headers }, body: mp.payload });
-  const body = (await res.json()) as { items: Doc[] };
-  expect(res.status, JSON.stringify(body)).toBe(201);
-  return body.items;
-}
-
-/** Every file under `dir` (recursively), dot-files (the disk store's sidecars) left out. */
-async function files(dir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await files(full)));
-    else out.push(full);
-  }
-  return out;
-}
-
-const tempFiles = async () => (await readdir(path.join(blobRoot, '.tmp')).catch(() => [] as string[])).sort();
-const bookingBlobs = async (booking: string) => (await files(path.join(blobRoot, 'tenants', TENANT, 'loan-bookings', booking))).map((f) => path.relative(blobRoot, f)).sort();
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-function metric(text: string, re: RegExp): number {
-  const m = re.exec(text);
-  return m ? Number(m[1]) : 0;
-}
 
 describe('kill -9 drills (real process, PGlite, disk)', () => {
   let booking: string;
@@ -105,33 +43,15 @@ describe('kill -9 drills (real process, PGlite, disk)', () => {
     expect(acked.status).toBe('uploaded');
 
     // A large upload, streamed: a small first file (stored as a blob) and a big second one that never ends.
-    const boundary = newBoundary();
-    const req = httpRequest(`${first.url}/api/v1/loan-bookings/${booking}/documents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
-    });
-    req.on('error', () => undefined);
-    req.write(Buffer.concat([filePartHead(boundary, { name: 'first.txt', type: 'text/plain' }), Buffer.from('A first file, complete, stored before the crash.\n'), Buffer.from('\r\n')]));
-    req.write(filePartHead(boundary, { name: 'huge.txt', type: 'text/plain' }));
-    const line = Buffer.from('Streamed text of a very large upload that the server will not live to finish.\n'.repeat(800));
-    let streaming = true;
-    const pump = (async () => {
-      while (streaming && !req.destroyed) {
-        if (!req.write(line)) await new Promise((r) => req.once('drain', r).once('close', r));
-      }
-    })();
+    const upload = startStalledUpload(first, token, booking);
     // Wait until the first file is a blob and the second is several MiB into a temp file.
     await until('the first blob and a growing temp file', async () => {
-      const blobs = await bookingBlobs(booking);
-      const temps = await tempFiles();
-      if (blobs.length < 2 || temps.length === 0) return undefined;
-      const sizes = await Promise.all(temps.map((f) => stat(path.join(blobRoot, '.tmp', f)).then((s) => s.size).catch(() => 0)));
-      return Math.max(...sizes) > 4 * 1024 * 1024 ? true : undefined;
+      if ((await bookingBlobs(booking)).length < 2) return undefined;
+      const sizes = await blobs.tempSizes();
+      return sizes.length > 0 && Math.max(...sizes) > 4 * 1024 * 1024 ? true : undefined;
     }, 60_000, 50);
     await first.kill9();
-    streaming = false;
-    req.destroy();
-    await pump;
+    await upload.abandon();
 
     // What the dead process left: the acknowledged blob, the first file's blob (no row) and the partial temp file.
     const leftBlobs = await bookingBlobs(booking);

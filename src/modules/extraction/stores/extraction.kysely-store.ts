@@ -232,5 +232,24 @@ export function createKyselyExtractionRunStore(base: Kysely<DB>): ExtractionRunS
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
+
+    async listStuckRuns(since, limit) {
+      // The partial index of unfinished runs (migration 0004) keeps this small whatever the history.
+      const rows = await db
+        .selectFrom('extraction_runs')
+        .selectAll()
+        .where('status', 'in', ['queued', 'running'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'queued'), eb('created_at', '<', since.queuedBefore)]),
+            eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', since.leaseExpiredBy)]),
+          ]),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toRecord);
+    },
   };
 }
