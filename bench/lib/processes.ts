@@ -231,6 +231,30 @@ export async function startBare(): Promise<Child> {
   return { pid: child.pid!, url, process: child, stderr, stop: () => stopChild(child, 5000) };
 }
 
+/**
+ * bench/servers/floor.ts: the bare route plus the service's get-by-id query through the same database
+ * layer, nothing else. `id` must exist: on PostgreSQL in the service's database, on PGlite it is seeded.
+ */
+export async function startFloor(store: { kind: 'pglite' } | { kind: 'postgres'; url: string }, id: string, tenantId: string): Promise<Child> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'servers', 'floor.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      FLOOR_STORE: store.kind,
+      FLOOR_ID: id,
+      FLOOR_TENANT: tenantId,
+      ...(store.kind === 'postgres' ? { DATABASE_URL: store.url } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stderr = collect(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/floor/${id}`, child, stderr, 60_000);
+  return { pid: child.pid!, url, process: child, stderr, stop: () => stopChild(child, 5000) };
+}
+
 /** Signs in through the real token endpoint and returns the bearer header. */
 export async function signIn(service: Service): Promise<string> {
   // A just-started process may shed load (503, Retry-After) while start-up work settles.
