@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
@@ -55,6 +56,30 @@ export function nonFiniteNumberPath(input: unknown): string | undefined {
   return undefined;
 }
 
+/** How long an answered request's unread body is still read and dropped before the connection is closed. */
+const UNREAD_BODY_LINGER_MS = 10_000;
+
+/**
+ * A request can be answered before its body has been read in full: an upload refused on the way (a
+ * size limit, a refused type, storage down), whose handler stopped reading. Left alone, the client's
+ * writes stall on a connection that nobody reads: a client that sends its whole body before reading
+ * the answer never gets it, the socket stays open until the request timeout, and a graceful shutdown
+ * waits for it. So, once the answer is sent, the rest of the body is read and dropped (lingering close)
+ * for a bounded time, after which the connection is closed; a body that ends in time leaves the
+ * connection usable for the next request.
+ */
+function discardUnreadBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  // Whatever read the body (a multipart parser) has given up on it; detached, the data flows and is dropped.
+  req.unpipe();
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  req.once('end', stop);
+  req.once('close', stop);
+}
+
 /** Security headers, CORS allow-list, response compression and overload shedding. */
 export const httpHygienePlugin = fp(
   async (app: FastifyInstance, opts: HttpHygieneOptions) => {
@@ -68,6 +93,7 @@ export const httpHygienePlugin = fp(
       hsts: { maxAge: 31_536_000, includeSubDomains: true },
       referrerPolicy: { policy: 'no-referrer' },
     });
+    app.addHook('onResponse', async (request) => discardUnreadBody(request.raw));
     // @fastify/compress inflates compressed request bodies for the body parsers, but multipart uploads are
     // read from the raw stream: a compressed upload hung until the request timeout, holding its connection.
     // Uploads are stored as sent (and PDF, DOCX and images are compressed already), so they are refused.
