@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Config, StoreConfig } from './config/config.js';
 import type { DynamoRecordStores } from './dynamo/dynamo-stores.js';
 import { createDatabase, type Database } from './db/database.js';
@@ -17,7 +17,7 @@ import { createProductService, type ProductService } from './modules/products/pr
 import { createLoanBookingService, type LoanBookingService } from './modules/loan-bookings/loan-bookings.service.js';
 import type { BlobStore } from './lib/blob-store/blob-store.js';
 import { createDiskBlobStore } from './lib/blob-store/disk-blob-store.js';
-import { createS3BlobStore } from './lib/blob-store/s3-blob-store.js';
+import { createS3BlobStore, type S3RequestEvent } from './lib/blob-store/s3-blob-store.js';
 import type { JobQueue } from './lib/job-queue/job-queue.js';
 import { createPgBossQueue } from './lib/job-queue/pg-boss-queue.js';
 import { createOcrEngine, type OcrEngine } from './lib/text-extraction/index.js';
@@ -69,10 +69,11 @@ export interface ServiceOverrides {
   queue?: JobQueue;
 }
 
-export function createBlobStore(config: Config): BlobStore {
+export function createBlobStore(config: Config, metrics?: Registry): BlobStore {
   const b = config.blob;
   if (b.kind === 'disk') return createDiskBlobStore({ root: b.root });
   return createS3BlobStore({
+    ...(metrics ? { onRequest: blobStorageMetrics(metrics) } : {}),
     bucket: b.bucket,
     region: b.region,
     ...(b.endpoint ? { endpoint: b.endpoint } : {}),
@@ -80,6 +81,26 @@ export function createBlobStore(config: Config): BlobStore {
     ...(b.sse ? { serverSideEncryption: b.sse } : {}),
     ...(b.kmsKeyId ? { kmsKeyId: b.kmsKeyId } : {}),
   });
+}
+
+/** S3 requests and their retries, so that an outage (and how hard the SDK retried) shows in /metrics. */
+function blobStorageMetrics(registry: Registry): (e: S3RequestEvent) => void {
+  const requests = new Counter({
+    name: 'blob_storage_requests_total',
+    help: 'S3 requests by operation and outcome (ok, error), each counted once whatever its retries.',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'blob_storage_retries_total',
+    help: 'Attempts beyond the first that S3 requests needed (bounded per request by the SDK, 3 attempts).',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  return (e) => {
+    requests.inc({ operation: e.operation, outcome: e.ok ? 'ok' : 'error' });
+    if (e.attempts > 1) retries.inc({ operation: e.operation }, e.attempts - 1);
+  };
 }
 
 function createBedrock(config: Config): Services['bedrock'] {
@@ -137,7 +158,7 @@ async function createDynamoJobQueue(
   });
 }
 
-export function createRedis(url: string): Redis {
+export function createRedis(url: string, log?: Logger): Redis {
   // Fail fast when Redis is down: callers degrade (rate limits open, caches miss) instead of queueing.
   const redis = new Redis(url, {
     lazyConnect: false,
@@ -147,7 +168,20 @@ export function createRedis(url: string): Redis {
     commandTimeout: 500,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  // Each failed reconnection is an 'error': one line when the connection goes and one when it is back,
+  // not one per attempt. ('reconnecting' never follows a deliberate quit.)
+  let lost = false;
   redis.on('error', () => undefined);
+  redis.on('reconnecting', () => {
+    if (lost) return;
+    lost = true;
+    log?.warn('redis unavailable: rate limits let requests through and caches miss until it is back');
+  });
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log?.info('redis reconnected: shared rate limits and caches are back');
+  });
   return redis;
 }
 
@@ -195,7 +229,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const stores = overrides.stores ?? (await createRecordStores(config, database));
     if (!overrides.stores) closers.push(() => stores.close());
 
-    const redis = config.redis ? createRedis(config.redis.url) : undefined;
+    const redis = config.redis ? createRedis(config.redis.url, log) : undefined;
     if (redis) {
       closers.push(async () => void (await redis.quit().catch(() => redis.disconnect())));
       await waitForRedis(redis);
@@ -210,7 +244,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const products = createProductService(stores.products, cache, clock, audit);
     const loanBookings = createLoanBookingService({ store: stores.loanBookings, products, audit, clock, metrics });
 
-    const blob = overrides.blob ?? createBlobStore(config);
+    const blob = overrides.blob ?? createBlobStore(config, metrics);
     if (!overrides.blob) closers.push(() => blob.close());
     let queue = overrides.queue;
     if (!queue) {

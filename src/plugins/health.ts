@@ -12,6 +12,16 @@ export interface HealthOptions {
   timeoutMs: number;
 }
 
+/**
+ * Dependencies the service keeps serving without. Every instance shares them, so failing readiness on
+ * them would take every instance out of the load balancer at once, turning a partial outage into a
+ * whole one: with Redis down, rate limits let requests through and caches miss (reads go to the
+ * database); with blob storage down, uploads and downloads answer 503 DEPENDENCY_UNAVAILABLE and the
+ * rest of the API works. Readiness then answers 200 `degraded`, naming them; the database and the
+ * queue, without which nothing works, answer 503.
+ */
+const DEGRADABLE_CHECKS: ReadonlySet<string> = new Set(['redis', 'blob_storage']);
+
 interface CheckResult {
   status: 'up' | 'down';
   latency_ms: number;
@@ -74,13 +84,18 @@ export const healthPlugin = fp(
         schema: {
           summary: 'Readiness probe',
           description:
-            'Checks every configured dependency (database, blob storage, queue, Redis, Bedrock) with a timeout. 200 when all are up; 503 listing the failing checks otherwise.',
+            'Checks every configured dependency (database, blob storage, queue, Redis, Bedrock) with a timeout. 200 `ready` when all are up; 200 `degraded` when only dependencies the service keeps serving without are down (Redis: rate limits let requests through and caches miss; blob storage: uploads and downloads answer 503, the rest works), naming them in `checks`; 503 listing the failing checks when any other is down.',
           tags: ['operations'],
           security: [],
           response: {
             200: Type.Object(
-              { status: Type.Literal('ready'), checks: Type.Record(Type.String(), CheckSchema) },
-              { description: 'Every dependency is up.' },
+              {
+                status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')], {
+                  description: 'ready: every dependency is up; degraded: only dependencies the service serves without are down.',
+                }),
+                checks: Type.Record(Type.String(), CheckSchema),
+              },
+              { description: 'The service can serve: every dependency is up, or only degradable ones are down.' },
             ),
             ...publicErrorResponses(503),
           },
@@ -90,7 +105,8 @@ export const healthPlugin = fp(
         const entries = Object.entries(opts.checks());
         const results = await Promise.all(entries.map(async ([name, check]) => [name, await runCheck(check, opts.timeoutMs)] as const));
         const checks = Object.fromEntries(results);
-        const failing = results.filter(([, r]) => r.status === 'down').map(([n]) => n);
+        const down = results.filter(([, r]) => r.status === 'down').map(([n]) => n);
+        const failing = down.filter((n) => !DEGRADABLE_CHECKS.has(n));
         if (failing.length > 0) {
           request.log.warn({ failing }, 'readiness check failed');
           return sendProblem(
@@ -101,6 +117,10 @@ export const healthPlugin = fp(
               headers: { 'retry-after': '5' },
             }),
           );
+        }
+        if (down.length > 0) {
+          request.log.warn({ degraded: down }, 'readiness: serving degraded');
+          return { status: 'degraded' as const, checks };
         }
         return { status: 'ready' as const, checks };
       },

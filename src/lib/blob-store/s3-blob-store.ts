@@ -73,6 +73,16 @@ export interface S3BlobStoreOptions {
   connectionTimeoutMs?: number;
   /** Pooled keep-alive connections. Default 50. */
   maxSockets?: number;
+  /** Told of every S3 request once it settled, retries included (for metrics). */
+  onRequest?: (event: S3RequestEvent) => void;
+}
+
+export interface S3RequestEvent {
+  /** The S3 operation, e.g. "PutObject". */
+  operation: string;
+  ok: boolean;
+  /** Attempts made, the first included: 1 + the retries. */
+  attempts: number;
 }
 
 export interface S3BlobStore extends BlobStore {
@@ -97,6 +107,15 @@ function asSdkError(err: unknown): SdkError {
 function statusOf(err: unknown): number | undefined {
   return asSdkError(err).$metadata?.httpStatusCode;
 }
+
+/** What the SDK's retry middleware recorded: attempts made, the first included. */
+function attemptsOf(outputOrError: unknown): number {
+  const metadata = (asSdkError(outputOrError) as { $metadata?: { attempts?: number } }).$metadata;
+  return metadata?.attempts ?? 1;
+}
+
+/** An outage is worth retrying a little later (the SDK already retried within the request). */
+const RETRY_LATER = { 'retry-after': '5' };
 
 function isNotFound(err: unknown): boolean {
   const { name } = asSdkError(err);
@@ -191,6 +210,25 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     },
   });
 
+  const onRequest = options.onRequest;
+  if (onRequest) {
+    // Around the retry middleware: runs once per command, when its last attempt has settled.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        try {
+          const result = await next(args);
+          onRequest({ operation, ok: true, attempts: attemptsOf(result.output) });
+          return result;
+        } catch (err) {
+          onRequest({ operation, ok: false, attempts: attemptsOf(err) });
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'blobStoreRequestEvents' },
+    );
+  }
+
   function failure(operation: string, err: unknown, key?: string): AppError {
     const where = key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
     const cause = Object.assign(new Error(`S3 ${operation} failed for ${where}`, { cause: err }), {
@@ -204,7 +242,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
       return new AppError('UPSTREAM_ERROR', 'Blob storage refused the request', { cause });
     }
-    return new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', { cause });
+    return new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', { cause, headers: RETRY_LATER });
   }
 
   async function put(key: string, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
@@ -379,7 +417,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
       // A missing bucket is an outage for readiness purposes, not a client-facing refusal.
       throw mapped.code === 'DEPENDENCY_UNAVAILABLE'
         ? mapped
-        : new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', { cause: mapped.cause });
+        : new AppError('DEPENDENCY_UNAVAILABLE', 'Blob storage is unavailable', { cause: mapped.cause, headers: RETRY_LATER });
     }
   }
 
