@@ -13,8 +13,6 @@ import {
   LoanBookingSheetSchema,
 } from './loan-booking-sheet.schema.js';
 
-export { CreditAgreementSchema } from './credit-agreement.schema.js';
-export { LoanBookingSheetSchema } from './loan-booking-sheet.schema.js';
 
 export type ExtractionSchemaName = 'credit_agreement' | 'loan_booking_sheet';
 

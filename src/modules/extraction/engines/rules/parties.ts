@@ -510,10 +510,6 @@ export function parseLabels(doc: RulesDocument, from: number, to: number): Party
   return findings;
 }
 
-export function pageOf(doc: RulesDocument, offset: number): number {
-  return doc.pages[pageIndexAt(doc, offset)]!.page;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Capacities given in definitions
 

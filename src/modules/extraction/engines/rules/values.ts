@@ -103,10 +103,6 @@ export const MONEY_SOURCE =
   '(?:(?:U\\.S\\.\\s?|US\\s?|C|CDN|Cdn|A)?\\$|USD\\s?|EUR\\s?|GBP\\s?|CAD\\s?|€|£)\\s?' +
   '(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{1,2})?(?:\\s?(?:million|billion))?';
 
-export function moneyRegex(flags = 'g'): RegExp {
-  return new RegExp(MONEY_SOURCE, flags);
-}
-
 function currencyOf(prefix: string): string | null {
   const p = prefix.replace(/\s/g, '').toUpperCase();
   if (p === '$' || p === 'U.S.$' || p === 'US$' || p === 'USD') return 'USD';
