@@ -209,15 +209,15 @@ async function runOnce(drill: Drill, run: number, timeoutMs: number): Promise<Ru
   }
 }
 
-function report(records: DrillRecord[], info: { started: Date; command: string; machine: ReturnType<typeof machine>; stoppedEarly: boolean }): string {
+/** One block per drill, each with the run it came from, so drills run separately keep each other's results. */
+function report(records: DrillRecord[], info: { started: Date; command: string; machine: ReturnType<typeof machine>; stoppedEarly: boolean }): Map<string, string> {
   const m = info.machine;
-  const lines: string[] = [
-    `Results of \`${info.command}\` on ${info.started.toISOString()}: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, load average at start ${m.loadAverage}${Number(m.loadAverage.split(' ')[0]) > m.nproc / 2 ? ' (**machine shared: times are pessimistic**)' : ''}.${info.stoppedEarly ? ' **The session hit its time limit; later repetitions did not run.**' : ''}`,
-    '',
-  ];
+  const origin = `From \`${info.command}\` on ${info.started.toISOString()}: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, load average at start ${m.loadAverage}${Number(m.loadAverage.split(' ')[0]) > m.nproc / 2 ? ' (**machine shared: times are pessimistic**)' : ''}.${info.stoppedEarly ? ' **The session hit its time limit; later repetitions did not run.**' : ''}`;
+  const blocks = new Map<string, string>();
   for (const d of records) {
+    const lines: string[] = [];
     const passed = d.runs.filter((r) => r.ok).length;
-    lines.push(`### ${d.id}`, '', `${d.title}`, '', `**${passed}/${d.runs.length} runs passed** (median ${fmt(median(d.runs.map((r) => r.ms / 1000)))} s a run; \`bench/drills/${d.file}\`).`, '');
+    lines.push(`### ${d.id}`, '', `${d.title}`, '', origin, '', `**${passed}/${d.runs.length} runs passed** (median ${fmt(median(d.runs.map((r) => r.ms / 1000)))} s a run; \`bench/drills/${d.file}\`).`, '');
     const names: string[] = [];
     for (const r of d.runs) for (const c of r.checks) if (!names.includes(c.name)) names.push(c.name);
     lines.push('| check | held |', '| --- | ---: |');
@@ -239,19 +239,44 @@ function report(records: DrillRecord[], info: { started: Date; command: string; 
         lines.push(`| ${cell(f)} | ${fmt(median(values))} | ${fmt(values.length ? Math.max(...values) : Number.NaN)} | ${values.length} |`);
       }
     }
-    lines.push('');
+    blocks.set(d.id, lines.join('\n'));
   }
-  return lines.join('\n');
+  return blocks;
 }
 
-function writeReliability(md: string): void {
+const drillMark = (id: string, edge: 'start' | 'end') => `<!-- drill:${id}:${edge} -->`;
+
+/** The per-drill blocks already in the drills section, by id. */
+function existingBlocks(section: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const m of section.matchAll(/<!-- drill:([a-z0-9-]+):start -->\n([\s\S]*?)\n<!-- drill:\1:end -->/g)) found.set(m[1]!, m[2]!);
+  if (found.size > 0) return found;
+  // The first layout: one "Results of ..." line for the whole section, then a "### <id>" part per drill.
+  const origin = /^Results of (.*)$/m.exec(section)?.[1];
+  const parts = section.split(/^(?=### [a-z0-9-]+$)/m).filter((p) => p.startsWith('### '));
+  for (const part of parts) {
+    const [heading, ...rest] = part.trimEnd().split('\n');
+    const id = heading!.slice(4);
+    const body = rest.join('\n').replace(/^\n?(.*)\n/, (line, title: string) => (origin ? `\n${title}\n\nFrom ${origin}\n` : line));
+    found.set(id, `${heading!}\n${body}`);
+  }
+  return found;
+}
+
+function writeReliability(blocks: Map<string, string>): void {
   const file = path.join(ROOT, 'docs', 'reliability.md');
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const block = `${START_MARK}\n${md}\n${END_MARK}`;
-  const next =
-    current.includes(START_MARK) && current.includes(END_MARK)
-      ? current.slice(0, current.indexOf(START_MARK)) + block + current.slice(current.indexOf(END_MARK) + END_MARK.length)
-      : `${(current || '# Reliability\n').replace(/\n*$/, '\n')}\n## Crash and outage drills\n\nEach drill is a scripted scenario against real service processes, run several times from a clean state; a run passes when every check held. Reproduce with \`npm run drills\` (flags at the top of bench/drills.ts; \`-- --only=<id>\` for one drill).\n\n${block}\n`;
+  const hasSection = current.includes(START_MARK) && current.includes(END_MARK);
+  const merged = hasSection ? existingBlocks(current.slice(current.indexOf(START_MARK), current.indexOf(END_MARK))) : new Map<string, string>();
+  for (const [id, md] of blocks) merged.set(id, md);
+  const body = [...merged.keys()]
+    .sort()
+    .map((id) => `${drillMark(id, 'start')}\n${merged.get(id)!}\n${drillMark(id, 'end')}`)
+    .join('\n\n');
+  const block = `${START_MARK}\n${body}\n${END_MARK}`;
+  const next = hasSection
+    ? current.slice(0, current.indexOf(START_MARK)) + block + current.slice(current.indexOf(END_MARK) + END_MARK.length)
+    : `${(current || '# Reliability\n').replace(/\n*$/, '\n')}\n## Crash and outage drills\n\nEach drill is a scripted scenario against real service processes, run several times from a clean state; a run passes when every check held. Reproduce with \`npm run drills\` (flags at the top of bench/drills.ts; \`-- --only=<id>\` for one drill, which replaces only that drill's results here).\n\n${block}\n`;
   writeFileSync(file, next);
 }
 
@@ -297,15 +322,15 @@ async function main(): Promise<number> {
     }
   }
 
-  const md = report(records, info);
-  console.log(`\n${md}`);
+  const blocks = report(records, info);
+  console.log(`\n${[...blocks.values()].join('\n\n')}`);
   const resultsDir = path.join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const jsonFile = path.join(resultsDir, `drills-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(jsonFile, JSON.stringify({ ...info, finished: new Date().toISOString(), runsPerDrill: RUNS, drills: records }, null, 2));
   log(`raw results: ${path.relative(ROOT, jsonFile)}`);
   if (WRITE) {
-    writeReliability(md);
+    writeReliability(blocks);
     log('docs/reliability.md updated');
   }
   const allOk = records.every((d) => d.runs.length > 0 && d.runs.every((r) => r.ok)) && !info.stoppedEarly;
