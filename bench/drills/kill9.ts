@@ -73,18 +73,22 @@ class Lives {
   }
 }
 
-/** The invariants every crash must leave intact, with the sweep given a bounded time. */
-async function storageChecks(c: Checks, figures: Record<string, number>, server: ServerProcess, token: string, dataDir: string, acked: DocView[], readyAt: number): Promise<void> {
-  let state = await storageState(server, token, dataDir);
+/** Polls until the blob store holds nothing the records do not own; the time that took, undefined past the bound. */
+async function sweptAfter(server: ServerProcess, token: string, dataDir: string, since: number): Promise<number | undefined> {
   try {
-    state = await until('the sweep to remove what the dead process left', async () => {
+    return await until('the sweep to remove what the dead process left', async () => {
       const s = await storageState(server, token, dataDir);
-      return s.orphanBlobs.length === 0 && s.tempFiles.length === 0 ? s : undefined;
-    }, SWEEP_BOUND_MS, 200);
-    figures['ms after ready until no orphan is left'] = Math.round(performance.now() - readyAt);
+      return s.orphanBlobs.length === 0 && s.tempFiles.length === 0 ? Math.round(performance.now() - since) : undefined;
+    }, SWEEP_BOUND_MS, 100);
   } catch {
-    state = await storageState(server, token, dataDir);
+    return undefined;
   }
+}
+
+/** The invariants every crash must leave intact, with the sweep given a bounded time. */
+async function storageChecks(c: Checks, server: ServerProcess, token: string, dataDir: string, acked: DocView[]): Promise<void> {
+  await sweptAfter(server, token, dataDir, performance.now());
+  const state = await storageState(server, token, dataDir);
   c.add(`no orphan blob or temp file once the sweep ran (bounded: ${SWEEP_BOUND_MS / 1000} s)`, state.orphanBlobs.length === 0 && state.tempFiles.length === 0, [...state.orphanBlobs, ...state.tempFiles.map((f) => `.tmp/${f}`)].slice(0, 5).join(', '));
   c.add('no document row without its blob (every download is its bytes)', state.withoutBlob.length === 0, state.withoutBlob.slice(0, 5).join(', '));
   const lost = acked.filter((a) => !state.documents.some((d) => d.id === a.id && d.sha256 === a.sha256));
@@ -127,12 +131,16 @@ async function midUpload(ctx: DrillContext): Promise<DrillOutcome> {
     figures['ms to ready after restart'] = msToReady;
     const readyAt = performance.now();
     token = await adminToken(server.url);
+    // Watched from the start: how soon the sweep removes the orphan blob and the temp file.
+    const swept = sweptAfter(server, token, lives.dataDir, readyAt);
     const listed = await api<{ items: DocView[] }>(server, token, 'GET', `/api/v1/loan-bookings/${booking}/documents`);
     c.add('nothing half-written is visible (only the acknowledged document is listed)', JSON.stringify(listed.json.items.map((d) => d.id)) === JSON.stringify(acked.map((d) => d.id)), JSON.stringify(listed.json.items.map((d) => d.id)));
     const done = await settledDocument(server, token, acked[0]!.id, 60_000);
     figures['ms until the taken-over job finished'] = Math.round(performance.now() - readyAt);
     c.add('the acknowledged document is processed after the restart', done.status === 'processed' && done.page_count === 1, `${done.status}, ${done.page_count} page(s)`);
-    await storageChecks(c, figures, server, token, lives.dataDir, acked, readyAt);
+    const sweptMs = await swept;
+    if (sweptMs !== undefined) figures['ms after ready until the sweep removed the orphan blob and temp file'] = sweptMs;
+    await storageChecks(c, server, token, lives.dataDir, acked);
     await new Promise((r) => setTimeout(r, 1000));
     const m = await metricsText(server);
     const processed = metric(m, /^document_processing_duration_seconds_count\{outcome="processed"\} (\d+)/m);
@@ -183,7 +191,7 @@ async function midTextExtraction(ctx: DrillContext): Promise<DrillOutcome> {
     c.add('its pages are whole (one set, OCR text read back)', pages.json.items.map((p) => `${p.page}:${p.method}`).join(',') === '1:ocr,2:ocr,3:ocr' && pages.json.items[0]!.text.toUpperCase().includes('SECURITY AGREEMENT'), pages.json.items.map((p) => `${p.page}:${p.method}`).join(','));
     const after = await api<DocView>(server, token, 'GET', `/api/v1/documents/${earlier!.id}`);
     c.add('the document processed before the crash is untouched', after.json.status === 'processed' && after.json.processed_at === earlierDone.processed_at, `${after.json.status} at ${after.json.processed_at}`);
-    await storageChecks(c, figures, server, token, lives.dataDir, [earlier!, doc!], readyAt);
+    await storageChecks(c, server, token, lives.dataDir, [earlier!, doc!]);
     await new Promise((r) => setTimeout(r, 1000));
     const m = await metricsText(server);
     const processed = metric(m, /^document_processing_duration_seconds_count\{outcome="processed"\} (\d+)/m);
@@ -248,7 +256,7 @@ async function midExtractionRun(ctx: DrillContext): Promise<DrillOutcome> {
     c.add('a new run can be started and succeeds', nextRun?.status === 'succeeded' && nextRun.attempts === 1, next.status === 202 ? `${nextRun?.status}, attempts ${nextRun?.attempts}` : `POST answered ${next.status}`);
     const sheet = await api<{ source_run_id?: string }>(server, token, 'POST', `/api/v1/loan-bookings/${booking}/booking-sheet`, { run_id: runId });
     c.add('a booking sheet can be built from the taken-over run', sheet.status === 201 && sheet.json.source_run_id === runId, `POST answered ${sheet.status}`);
-    await storageChecks(c, figures, server, token, lives.dataDir, [doc!], readyAt);
+    await storageChecks(c, server, token, lives.dataDir, [doc!]);
     await gracefulStop(c, server);
     return { checks: c.list, figures };
   } finally {
