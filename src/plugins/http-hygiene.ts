@@ -73,7 +73,8 @@ function discardUnreadBody(req: IncomingMessage): void {
   // Whatever read the body (a multipart parser) has given up on it; detached, the data flows and is dropped.
   req.unpipe();
   req.resume();
-  const timer = setTimeout(() => req.socket.destroy(), UNREAD_BODY_LINGER_MS);
+  // Destroying the request closes its connection (and works on injected requests, which have no socket).
+  const timer = setTimeout(() => req.destroy(), UNREAD_BODY_LINGER_MS);
   timer.unref();
   const stop = () => clearTimeout(timer);
   req.once('end', stop);
