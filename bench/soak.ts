@@ -206,14 +206,18 @@ async function main(): Promise<void> {
     writeFileSync(path.join(resultsDir, `soak-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ capacity, rate, results, uploads, uploadErrors, before, after, samples, rssSlope, eldSlope }, null, 2));
     if (WRITE) {
       const file = path.join(ROOT, 'docs', 'reliability.md');
-      const START = '<!-- soak:results:start -->';
-      const END = '<!-- soak:results:end -->';
+      // One block per store, so a PostgreSQL soak does not replace the PGlite one.
+      const START = `<!-- soak:${STORE}:start -->`;
+      const END = `<!-- soak:${STORE}:end -->`;
       const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
       const block = `${START}\n${md}\n${END}`;
+      const lastSoakEnd = [...current.matchAll(/<!-- soak:[a-z]+:end -->/g)].at(-1);
       const next =
         current.includes(START) && current.includes(END)
           ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-          : `${current || '# Reliability\n'}\n## Soak\n\nReproduce with \`npm run soak\` (flags at the top of bench/soak.ts).\n\n${block}\n`;
+          : lastSoakEnd?.index !== undefined
+            ? `${current.slice(0, lastSoakEnd.index + lastSoakEnd[0].length)}\n\n${block}${current.slice(lastSoakEnd.index + lastSoakEnd[0].length)}`
+            : `${current || '# Reliability\n'}\n## Soak\n\nReproduce with \`npm run soak\` (flags at the top of bench/soak.ts).\n\n${block}\n`;
       writeFileSync(file, next);
       log('docs/reliability.md updated');
     }
