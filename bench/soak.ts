@@ -73,9 +73,12 @@ async function dbConnections(url: string | undefined): Promise<number | undefine
   }
 }
 
-async function atRest(service: Service, dbUrl: string | undefined): Promise<AtRest> {
-  // Idle keep-alive sockets of the load generator close on their own timeout: give them time.
+async function atRest(service: Service, dbUrl: string | undefined, baseline?: AtRest): Promise<AtRest> {
+  // Idle keep-alive sockets of the load generator close on the client's idle timeout (5 s for Node's
+  // agent): wait for them, up to 15 s, so that what remains open is what the service kept.
   await new Promise((r) => setTimeout(r, 3000));
+  const until = Date.now() + 12_000;
+  while (baseline && socketCount(service.pid) > baseline.sockets && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
   const m = await scrape(service);
   return { rss: memoryOf(service.pid).rss, handles: m.handles, sockets: socketCount(service.pid), dbConnections: await dbConnections(dbUrl) };
 }
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
     const results: LoadResult[] = await Promise.all(streams(durationSec, rates));
     await uploadLoop;
     clearInterval(sampler);
-    const after = await atRest(service, db?.url);
+    const after = await atRest(service, db?.url, before);
     log(`at rest after: RSS ${fmtBytes(after.rss)}, handles ${after.handles}, sockets ${after.sockets}, db connections ${after.dbConnections ?? 'n/a'}`);
 
     // The first fifth is warm-up (JIT, caches, pools filling); slopes are over the rest.
