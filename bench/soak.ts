@@ -5,7 +5,8 @@
  * connections before and after (at rest). Loopback only; stops by itself.
  *
  * Flags: --minutes=N, --store=pglite|postgres, --rate=N (req/s instead of 70% of measured capacity),
- * --connections=N, --no-write. Results: console, bench/results/soak-<date>.json, docs/reliability.md.
+ * --connections=N, --no-write, --preliminary (something else shared the machine). Results: console,
+ * bench/results/soak-<date>.json, docs/reliability.md.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,9 @@ const CONNECTIONS = Number(flag('connections') ?? 10);
 const FIXED_RATE = flag('rate') ? Number(flag('rate')) : undefined;
 const WRITE = !process.argv.includes('--no-write');
 const SAMPLE_EVERY_MS = 10_000;
+// Read before anything starts (the soak's own load would count at the end); whether something else
+// shared the machine only the operator knows: --preliminary marks such a run.
+const LOAD_AT_START = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const UPLOAD_BYTES = 256 * 1024;
 const log = (s: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
     const requests = results.reduce((n, r) => n + r.requests, 0) + uploads;
     const lines: string[] = [];
     lines.push(
-      `Results of \`npm run soak -- ${process.argv.slice(2).join(' ')}\` on ${started.toISOString()} (${STORE}, API process alone; machine load average at start ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}${Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) > 1 ? '; **preliminary (machine shared)**' : ''}).`,
+      `Results of \`npm run soak -- ${process.argv.slice(2).join(' ')}\` on ${started.toISOString()} (${STORE}, API process alone; machine load average at start ${LOAD_AT_START}${process.argv.includes('--preliminary') ? '; **preliminary (machine shared)**' : ''}).`,
       '',
       `Capacity of the mix measured first: ${capacity.toFixed(0)} req/s; soak rate ${rate} req/s (${((rate / capacity) * 100).toFixed(0)}%) plus ${uploadRate.toFixed(1)} uploads/s of ${fmtBytes(UPLOAD_BYTES)}, for ${MINUTES} min; achieved ${(results.reduce((n, r) => n + r.rps, 0)).toFixed(0)} req/s and ${(uploads / durationSec).toFixed(2)} uploads/s: **${requests.toLocaleString('en-US')} requests, ${errors} errors**.`,
       '',
