@@ -21,7 +21,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const own = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const coverage = !own('no-coverage');
-const report = path.resolve(ROOT, own('report')?.split('=')[1] ?? '.vitest-report.json');
+const report = path.resolve(ROOT, own('report')?.slice('--report='.length) || '.vitest-report.json');
 const passThrough = args.filter((a) => a !== own('no-coverage') && a !== own('report'));
 
 function run() {
@@ -35,8 +35,9 @@ function run() {
     `--outputFile=${report}`,
     ...passThrough,
   ];
-  const { status, signal } = spawnSync(process.execPath, vitestArgs, { cwd: ROOT, stdio: 'inherit' });
-  return status ?? (signal ? 1 : 1);
+  // A vitest killed by a signal has no status: that is a failed run.
+  const { status } = spawnSync(process.execPath, vitestArgs, { cwd: ROOT, stdio: 'inherit' });
+  return status ?? 1;
 }
 
 /** Test files the run was asked for: every file under test/ unless vitest was given filters. */
